@@ -1,0 +1,210 @@
+"""Rendering the banner, the preferences page and the script loader from Jinja templates.
+
+Templates are looked up in the user's ``template_dirs`` first, then the built-in ones, so a
+user's ``banner.html`` can ``{% extends "consentkit/banner.html" %}`` and override one block.
+The banner is rendered once per (locale, root path) with placeholders for the per-request
+values (``next``, the CSP nonce), which are spliced in per request: the hot path renders no
+Jinja.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import escape
+
+from .i18n import Catalogs
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .consent import Consent
+
+_NEXT = "\x00consentkit-next\x00"
+_NONCE = "\x00consentkit-nonce\x00"
+_SLOTS = {_NEXT: "next", _NONCE: "nonce"}
+
+_BUILTIN_TEMPLATES = Path(str(resources.files("consentkit") / "templates"))
+_BUILTIN_STATIC = Path(str(resources.files("consentkit") / "static"))
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A static asset served by the middleware under a content-hashed URL."""
+
+    name: str
+    hashed_name: str
+    body: bytes
+    content_type: str
+
+
+class _Spliced:
+    """A rendered page cut at its placeholders, to be joined with per-request values."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, rendered: str) -> None:
+        parts: list[tuple[bool, bytes | str]] = []
+        rest = rendered
+        while True:
+            positions = [(rest.find(m), m) for m in _SLOTS if m in rest]
+            if not positions:
+                parts.append((False, rest.encode("utf-8")))
+                break
+            index, marker = min(positions)
+            parts.append((False, rest[:index].encode("utf-8")))
+            parts.append((True, _SLOTS[marker]))
+            rest = rest[index + len(marker) :]
+        self._parts = tuple(parts)
+
+    def join(self, values: dict[str, bytes]) -> bytes:
+        return b"".join(values[p] if slot else p for slot, p in self._parts)  # type: ignore[index,misc]
+
+
+class BannerRenderer:
+    """Renders and caches everything consentkit adds to or serves for a page."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.catalogs = Catalogs(settings)
+        loader = jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([str(d) for d in settings.template_dirs]),
+                jinja2.FileSystemLoader(str(_BUILTIN_TEMPLATES)),
+            ]
+        )
+        self.environment = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            extensions=["jinja2.ext.i18n"],
+            undefined=jinja2.StrictUndefined,
+        )
+        self.static_files = self._load_static()
+        self._static_by_hashed = {f.hashed_name: f for f in self.static_files.values()}
+        self._banners: dict[tuple[str, str], _Spliced] = {}
+        self._lock = threading.Lock()
+        # Fail at start-up, not on a visitor's request, when an override does not render.
+        for locale in settings.locales:
+            self._banner(locale, "")
+
+    # -- static files ---------------------------------------------------------------------
+
+    def _load_static(self) -> dict[str, StaticFile]:
+        files = {}
+        for path in sorted(_BUILTIN_STATIC.iterdir()):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            body = path.read_bytes()
+            digest = hashlib.sha256(body).hexdigest()[:12]
+            stem, dot, ext = path.name.partition(".")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if content_type.startswith("text/") or content_type.endswith("javascript"):
+                content_type += "; charset=utf-8"
+            files[path.name] = StaticFile(
+                path.name, f"{stem}.{digest}{dot}{ext}", body, content_type
+            )
+        return files
+
+    def static_url(self, name: str, root_path: str = "") -> str:
+        """The content-hashed URL of a built-in static file (``"consentkit.js"``)."""
+        return f"{root_path}{self.settings.prefix}/static/{self.static_files[name].hashed_name}"
+
+    def static_file(self, hashed_name: str) -> StaticFile | None:
+        """The static file served at ``<prefix>/static/<hashed_name>``, if any."""
+        return self._static_by_hashed.get(hashed_name)
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def context(self, locale: str, root_path: str) -> dict[str, Any]:
+        """The template variables every consentkit template gets."""
+        settings = self.settings
+        translations = self.catalogs.translations(locale)
+        categories = [
+            self.catalogs.describe_category(category, locale) for category in settings.categories
+        ]
+        return {
+            "locale": locale,
+            "lang": locale.replace("_", "-"),
+            "locales": settings.locales,
+            "language_names": self.catalogs.language_names(),
+            "endpoint": f"{root_path}{settings.prefix}",
+            "preferences_url": f"{root_path}{settings.prefix}/preferences",
+            "language_url": f"{root_path}{settings.prefix}/language",
+            "policy_url": settings.policy_url,
+            "policy_updated": self.catalogs.format_date(settings.policy_updated, locale),
+            "policy_version": settings.policy_version,
+            "contact": settings.contact,
+            "categories": categories,
+            "optional_categories": [c for c in categories if not c["required"]],
+            "script_url": self.static_url("consentkit.js", root_path),
+            "style_url": self.static_url("consentkit.css", root_path),
+            "gettext": translations.gettext,
+            "ngettext": translations.ngettext,
+            "_": translations.gettext,
+        }
+
+    def _banner(self, locale: str, root_path: str) -> _Spliced:
+        key = (locale, root_path)
+        spliced = self._banners.get(key)
+        if spliced is None:
+            context = self.context(locale, root_path)
+            context.update(next=_NEXT, nonce=_NONCE)
+            template = self.environment.get_template("consentkit/banner.html")
+            spliced = _Spliced(template.render(context))
+            with self._lock:
+                if len(self._banners) > 64:  # root paths are few; never grow without bound
+                    self._banners.clear()
+                self._banners[key] = spliced
+        return spliced
+
+    def banner(self, locale: str, root_path: str, next_path: str, nonce: str | None) -> bytes:
+        """The first-layer banner HTML for an undecided visitor."""
+        return self._banner(locale, root_path).join(
+            {"next": _attr(next_path), "nonce": _nonce_attr(nonce)}
+        )
+
+    def loader(self, root_path: str, granted: Iterable[str], nonce: str | None) -> bytes:
+        """The script tag that runs a decided visitor's granted ``data-consent`` scripts."""
+        return (
+            (
+                f'<script src="{self.static_url("consentkit.js", root_path)}" defer '
+                f'data-consentkit-granted="{" ".join(granted)}"'
+            ).encode()
+            + _nonce_attr(nonce)
+            + b"></script>"
+        )
+
+    def preferences_page(
+        self,
+        locale: str,
+        root_path: str,
+        consent: Consent,
+        next_path: str,
+        nonce: str | None = None,
+    ) -> bytes:
+        """The full preferences page, showing the visitor's current choice."""
+        context = self.context(locale, root_path)
+        context.update(
+            next=next_path,
+            nonce=None,
+            consent=consent,
+        )
+        template = self.environment.get_template("consentkit/preferences.html")
+        return template.render(context).encode("utf-8")
+
+
+def _attr(value: str) -> bytes:
+    return str(escape(value)).encode("utf-8")
+
+
+def _nonce_attr(nonce: str | None) -> bytes:
+    if not nonce:
+        return b""
+    return b' nonce="' + _attr(nonce) + b'"'

@@ -1,0 +1,16 @@
+"""`consentkit demo`: not built yet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `consentkit demo`."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """Not built yet: says so and fails."""
+    print("consentkit demo is not built yet", file=sys.stderr)
+    return 2

@@ -1,0 +1,101 @@
+"""The consent value a request handler sees."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .location.geo import Location
+
+
+class Consent:
+    """The visitor's consent as it applies to this request.
+
+    ``granted`` already accounts for Global Privacy Control: with ``Sec-GPC: 1`` the
+    ``gpc_opt_out`` categories are not in it, whatever the stored choice.
+    """
+
+    __slots__ = (
+        "_client_ip",
+        "_ip_source",
+        "_location",
+        "_location_source",
+        "consent_id",
+        "decided",
+        "decided_at",
+        "gpc",
+        "granted",
+        "policy_version",
+        "required",
+    )
+
+    def __init__(
+        self,
+        *,
+        decided: bool,
+        granted: frozenset[str],
+        required: frozenset[str],
+        gpc: bool,
+        policy_version: str,
+        consent_id: str | None = None,
+        decided_at: datetime.datetime | None = None,
+        ip_source: Callable[[bool], str] | None = None,
+        location_source: Callable[[], Location | None] | None = None,
+    ) -> None:
+        #: The visitor has made a choice for the current ``policy_version``.
+        self.decided = decided
+        #: Names of the categories granted for this request, required ones included.
+        self.granted = granted | required
+        #: Names of the always-on categories.
+        self.required = required
+        #: The request carried ``Sec-GPC: 1``.
+        self.gpc = gpc
+        #: The policy version the middleware runs with.
+        self.policy_version = policy_version
+        #: A random id of the stored choice (for proving consent), or ``None``.
+        self.consent_id = consent_id
+        #: When the stored choice was made (UTC), or ``None``.
+        self.decided_at = decided_at
+        self._ip_source = ip_source
+        self._location_source = location_source
+        self._client_ip: str | None = None
+        self._location: Any = _UNSET
+
+    def allows(self, category: str) -> bool:
+        """Whether ``category`` is granted for this request; always true for required ones."""
+        return category in self.granted
+
+    @property
+    def client_ip(self) -> str:
+        """The client's address: in full with ``location`` granted, else truncated (/24, /48)."""
+        if self._client_ip is None:
+            source = self._ip_source
+            self._client_ip = source(self.allows("location")) if source else ""
+        return self._client_ip
+
+    @property
+    def location(self) -> Location | None:
+        """The approximate location from the IP, looked up lazily; ``None`` without consent."""
+        if self._location is _UNSET:
+            source = self._location_source
+            self._location = source() if source and self.allows("location") else None
+        return self._location  # type: ignore[no-any-return]
+
+    def as_json(self, categories_order: tuple[str, ...]) -> dict[str, Any]:
+        """The contract's JSON view: ``decided``, ``granted``, ``policy_version``, ``gpc``."""
+        return {
+            "decided": self.decided,
+            "granted": [name for name in categories_order if name in self.granted],
+            "policy_version": self.policy_version,
+            "gpc": self.gpc,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Consent(decided={self.decided!r}, granted={sorted(self.granted)!r}, gpc={self.gpc!r})"
+        )
+
+
+_UNSET: Any = object()

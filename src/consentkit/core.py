@@ -1,0 +1,721 @@
+"""The sans-I/O core: every decision consentkit makes, with no protocol and no I/O.
+
+An adapter (ASGI or WSGI) turns a request into a :class:`RequestView`, asks
+:meth:`ConsentCore.route` whether it is one of consentkit's endpoints (then
+:meth:`ConsentCore.endpoint` answers it), and otherwise calls the app and asks
+:meth:`ConsentCore.response_plan` what to do to the app's response: which headers to send and
+what, if anything, to inject into the body.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+from .banner import BannerRenderer
+from .config import Category, Settings
+from .consent import Consent
+from .cookies import (
+    ConsentCodec,
+    StoredConsent,
+    build_set_cookie,
+    cookie_names,
+    expiring_set_cookies,
+    parse_cookie_header,
+    set_cookie_name,
+)
+from .inject import Injector
+from .location.ip import client_ip, is_trusted, truncate_ip
+
+MAX_BODY = 16 * 1024
+Headers = list[tuple[bytes, bytes]]
+
+#: Request headers the core reads; adapters collect only these.
+REQUEST_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-language",
+        "content-length",
+        "content-type",
+        "cookie",
+        "forwarded",
+        "hx-request",
+        "host",
+        "origin",
+        "referer",
+        "sec-fetch-site",
+        "sec-gpc",
+        "turbo-frame",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+    }
+)
+
+_NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/=_-]{1,128})'")
+_CHOICES = frozenset({"accept_all", "reject_all", "save"})
+_SECURITY_HEADERS: Headers = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+@dataclass(slots=True)
+class RequestView:
+    """The parts of a request the core needs, as an adapter found them.
+
+    ``headers`` holds only the names in :data:`REQUEST_HEADERS`, lower-case, each once:
+    repeated headers joined with ``", "`` (``Cookie`` with ``"; "``).
+    """
+
+    method: str
+    path: str
+    root_path: str = ""
+    query: str = ""
+    scheme: str = "http"
+    peer: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Response:
+    """A complete response from one of consentkit's endpoints."""
+
+    status: int
+    headers: Headers
+    body: bytes = b""
+
+
+class ResponsePlan:
+    """What to do to the app's response: the headers to send, and an injector for the body.
+
+    ``plain_headers`` are the headers to send instead when the body turns out not to be
+    rewritable after all (an ASGI ``http.response.pathsend``): gated, but with the original
+    ``Content-Length`` and ``ETag``.
+    """
+
+    __slots__ = ("headers", "injector", "plain_headers")
+
+    def __init__(
+        self, headers: Headers, injector: Injector | None, plain_headers: Headers | None = None
+    ) -> None:
+        self.headers = headers
+        self.injector = injector
+        self.plain_headers = headers if plain_headers is None else plain_headers
+
+
+class CookieClassifier:
+    """Maps a cookie name to the category that claims it (exact names before patterns)."""
+
+    def __init__(self, categories: tuple[Category, ...]) -> None:
+        self._exact: dict[str, Category] = {}
+        self._patterns: list[tuple[re.Pattern[str], Category]] = []
+        for category in categories:
+            for cookie in category.cookies:
+                if any(ch in cookie for ch in "*?["):
+                    self._patterns.append((re.compile(fnmatch.translate(cookie)), category))
+                else:
+                    self._exact[cookie] = category
+        self._cache: dict[str, Category | None] = {}
+
+    def category_of(self, name: str) -> Category | None:
+        """The category of cookie ``name``, or ``None`` for a cookie no category claims."""
+        try:
+            return self._cache[name]
+        except KeyError:
+            pass
+        category = self._exact.get(name)
+        if category is None:
+            for pattern, candidate in self._patterns:
+                if pattern.match(name):
+                    category = candidate
+                    break
+        if len(self._cache) < 4096:  # names are few; never grow without bound
+            self._cache[name] = category
+        return category
+
+    @property
+    def gates_anything(self) -> bool:
+        """Whether any optional category claims a cookie at all."""
+        return any(not c.required for c in self._exact.values()) or any(
+            not c.required for _, c in self._patterns
+        )
+
+
+class RequestState:
+    """Per-request state: the lazily computed consent, and what the response needs.
+
+    This is what :func:`consentkit.get_consent` finds in the ASGI scope or WSGI environ.
+    """
+
+    __slots__ = ("_consent", "_cookies", "_locale", "_stored", "core", "view")
+
+    def __init__(self, core: ConsentCore, view: RequestView) -> None:
+        self.core = core
+        self.view = view
+        self._cookies: dict[str, str] | None = None
+        self._stored: Any = _UNSET
+        self._consent: Consent | None = None
+        self._locale: str | None = None
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The request's cookies, parsed leniently."""
+        if self._cookies is None:
+            self._cookies = parse_cookie_header(self.view.headers.get("cookie", ""))
+        return self._cookies
+
+    @property
+    def secure(self) -> bool:
+        """The request came over HTTPS (as told by a trusted proxy, where there is one)."""
+        return self.core.is_secure(self.view)
+
+    @property
+    def stored(self) -> StoredConsent | None:
+        """The valid stored choice for the current policy version, or ``None``."""
+        if self._stored is _UNSET:
+            self._stored = self.core.read_stored(self.cookies)
+        return self._stored  # type: ignore[no-any-return]
+
+    @property
+    def consent(self) -> Consent:
+        """The consent that applies to this request."""
+        if self._consent is None:
+            self._consent = self.core.consent_for(self, self.stored)
+        return self._consent
+
+    @property
+    def locale(self) -> str:
+        """The banner language for this visitor."""
+        if self._locale is None:
+            headers = self.view.headers
+            self._locale = self.core.renderer.catalogs.choose(
+                self.cookies.get(self.core.settings.language_cookie_name),
+                headers.get("accept-language"),
+            )
+        return self._locale
+
+
+class ConsentCore:
+    """All of consentkit's decisions for one configuration."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.codec = ConsentCodec(settings.secret_keys, settings.max_age)
+        self.classifier = CookieClassifier(settings.categories)
+        self.renderer = BannerRenderer(settings)
+        self.required = settings.required_names
+        self.optional = settings.optional_names
+        self._gpc_refused = frozenset(
+            c.name for c in settings.categories if c.gpc_opt_out and not c.required
+        )
+        self._prefix = settings.prefix
+        self._prefix_slash = settings.prefix + "/"
+        self._undecided = Consent(
+            decided=False,
+            granted=frozenset(),
+            required=self.required,
+            gpc=False,
+            policy_version=settings.policy_version,
+        )
+        self.statistics: Any = None
+        if settings.statistics is not None:
+            from .location.stats import open_statistics
+
+            self.statistics = open_statistics(settings)
+
+    def close(self) -> None:
+        """Flush and close what the core holds open (the statistics store)."""
+        if self.statistics is not None:
+            self.statistics.close()
+
+    # -- reading the request ----------------------------------------------------------------
+
+    def state(self, view: RequestView) -> RequestState:
+        """The per-request state for ``view``."""
+        return RequestState(self, view)
+
+    def is_secure(self, view: RequestView) -> bool:
+        """Whether the visitor's connection is HTTPS."""
+        if view.scheme in ("https", "wss"):
+            return True
+        proto = view.headers.get("x-forwarded-proto")
+        if proto and self._peer_trusted(view):
+            return proto.split(",")[0].strip().lower() == "https"
+        return False
+
+    def _peer_trusted(self, view: RequestView) -> bool:
+        trusted = self.settings.trusted_proxies
+        return bool(trusted) and view.peer is not None and is_trusted(view.peer, trusted)
+
+    def read_stored(self, cookies: dict[str, str]) -> StoredConsent | None:
+        """The valid consent in the request's cookies for this policy version, or ``None``."""
+        name = self.settings.cookie_name
+        value = cookies.get("__Host-" + name) or cookies.get(name)
+        if not value:
+            return None
+        stored = self.codec.decode(value)
+        if stored is None or stored.policy_version != self.settings.policy_version:
+            return None
+        return stored
+
+    def consent_for(self, state: RequestState, stored: StoredConsent | None) -> Consent:
+        """The consent that applies to a request with this stored choice."""
+        headers = state.view.headers
+        gpc = headers.get("sec-gpc", "").strip() == "1"
+        if stored is None:
+            granted: frozenset[str] = frozenset()
+        else:
+            granted = stored.granted.intersection(self.optional)
+        if gpc and self.settings.honor_gpc:
+            granted = granted - self._gpc_refused
+        view = state.view
+        return Consent(
+            decided=stored is not None,
+            granted=granted,
+            required=self.required,
+            gpc=gpc,
+            policy_version=self.settings.policy_version,
+            consent_id=stored.consent_id if stored else None,
+            decided_at=(
+                datetime.datetime.fromtimestamp(stored.decided_at, datetime.timezone.utc)
+                if stored
+                else None
+            ),
+            ip_source=lambda full: self._client_ip(view, full),
+            location_source=lambda: self._locate(view),
+        )
+
+    def _client_ip(self, view: RequestView, full: bool) -> str:
+        address = client_ip(
+            view.peer, view.headers.get("x-forwarded-for"), self.settings.trusted_proxies
+        )
+        return address if full else truncate_ip(address)
+
+    def _locate(self, view: RequestView) -> Any:
+        geolocator = self.settings.geolocator
+        if geolocator is None:
+            return None
+        try:
+            return geolocator.lookup(self._client_ip(view, True))
+        except Exception:  # a provider's failure must never reach the request
+            return None
+
+    # -- endpoints ------------------------------------------------------------------------
+
+    def route(self, view: RequestView) -> bool:
+        """Whether the request is for one of consentkit's own endpoints."""
+        path = view.path
+        return path == self._prefix or path.startswith(self._prefix_slash)
+
+    def body_too_large(self, view: RequestView) -> bool:
+        """Whether the declared body is over the endpoint's limit (answer 413 unread)."""
+        length = view.headers.get("content-length", "")
+        return length.isdigit() and int(length) > MAX_BODY
+
+    def wants_body(self, view: RequestView) -> bool:
+        """Whether :meth:`endpoint` needs the request body (at most ``MAX_BODY`` bytes)."""
+        return view.method == "POST" and view.path == self._prefix
+
+    def endpoint(self, state: RequestState, body: bytes | None = None) -> Response:
+        """The answer of one of consentkit's endpoints. ``body`` is ``None`` when over the
+        limit."""
+        view = state.view
+        method = view.method
+        rest = view.path[len(self._prefix) :]
+        if rest in ("", "/"):
+            if method == "POST":
+                return self._record_choice(state, body)
+            if method in ("GET", "HEAD"):
+                return self._json(state, 200, state.consent.as_json(self.settings.category_names))
+            return _method_not_allowed(b"GET, HEAD, POST")
+        if rest == "/preferences":
+            if method not in ("GET", "HEAD"):
+                return _method_not_allowed(b"GET, HEAD")
+            return self._preferences(state)
+        if rest == "/language":
+            if method not in ("GET", "HEAD"):
+                return _method_not_allowed(b"GET, HEAD")
+            return self._set_language(state)
+        if rest.startswith("/static/"):
+            if method not in ("GET", "HEAD"):
+                return _method_not_allowed(b"GET, HEAD")
+            return self._static(rest[len("/static/") :])
+        return _text(404, "Not found: consentkit serves no such page.")
+
+    def _json(self, state: RequestState, status: int, payload: dict[str, Any]) -> Response:
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"cache-control", b"no-store"),
+            (b"vary", b"Cookie"),
+            *_SECURITY_HEADERS,
+        ]
+        return Response(status, headers, body)
+
+    def _error(self, state: RequestState, status: int, reason: str) -> Response:
+        if "application/json" in state.view.headers.get("accept", ""):
+            return self._json(state, status, {"error": reason})
+        return _text(status, reason)
+
+    def _cross_site(self, view: RequestView) -> str | None:
+        """Why a POST is refused as cross-site, or ``None`` when it is same-origin."""
+        headers = view.headers
+        fetch_site = headers.get("sec-fetch-site")
+        if fetch_site is not None:
+            if fetch_site.strip().lower() in ("same-origin", "none"):
+                return None
+            return f"cross-site request refused (Sec-Fetch-Site: {fetch_site[:40]})"
+        host = _normalise_netloc(headers.get("host", ""), view.scheme)
+        origin = headers.get("origin")
+        if origin is not None:
+            if _netloc_of(origin) == host and host:
+                return None
+            return "cross-site request refused (Origin does not match Host)"
+        referer = headers.get("referer")
+        if referer is not None and (_netloc_of(referer) != host or not host):
+            return "cross-site request refused (Referer does not match Host)"
+        return None
+
+    def _parse_choice(
+        self, view: RequestView, body: bytes
+    ) -> tuple[str, list[str], str | None] | str:
+        """``(choice, categories, next)`` from a form or JSON body, or the reason it is bad."""
+        content_type = view.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return "the request body is not UTF-8"
+        if content_type == "application/json":
+            try:
+                data = json.loads(text)
+            except ValueError:
+                return "the request body is not valid JSON"
+            if not isinstance(data, dict):
+                return "the JSON body must be an object"
+            choice = data.get("choice")
+            categories = data.get("categories", [])
+            next_path = data.get("next")
+            if isinstance(categories, str):
+                categories = [categories]
+            if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+                return "categories must be a list of category names"
+            if next_path is not None and not isinstance(next_path, str):
+                next_path = None
+        elif content_type in ("application/x-www-form-urlencoded", ""):
+            try:
+                form = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+            except ValueError:
+                return "the form has too many fields"
+            choices = set(form.get("choice", []))
+            if len(choices) > 1:
+                return "the form has more than one choice"
+            choice = choices.pop() if choices else None
+            categories = form.get("categories", [])
+            next_path = form.get("next", [None])[0]
+        else:
+            return "send the choice as application/x-www-form-urlencoded or application/json"
+        if not isinstance(choice, str) or choice not in _CHOICES:
+            return f"unknown choice {str(choice)[:40]!r}: use accept_all, reject_all or save"
+        known = set(self.settings.category_names)
+        unknown = [c for c in categories if c not in known]
+        if unknown:
+            return f"unknown category {unknown[0][:40]!r}"
+        return choice, categories, next_path
+
+    def _record_choice(self, state: RequestState, body: bytes | None) -> Response:
+        view = state.view
+        refused = self._cross_site(view)
+        if refused:
+            return self._error(state, 403, refused)
+        if body is None:
+            return self._error(state, 413, f"the request body is over {MAX_BODY} bytes")
+        parsed = self._parse_choice(view, body)
+        if isinstance(parsed, str):
+            return self._error(state, 400, parsed)
+        choice, categories, next_path = parsed
+        if choice == "accept_all":
+            granted = self.optional
+        elif choice == "reject_all":
+            granted = ()
+        else:
+            chosen = set(categories)
+            granted = tuple(name for name in self.optional if name in chosen)
+        value = self.codec.encode(granted, self.settings.policy_version)
+        secure = state.secure
+        name = ("__Host-" + self.settings.cookie_name) if secure else self.settings.cookie_name
+        headers: Headers = [
+            (
+                b"set-cookie",
+                build_set_cookie(name, value, max_age=self.settings.max_age, secure=secure),
+            )
+        ]
+        # The visitor's new consent applies to this very response.
+        new_consent = self.consent_for(state, self.codec.decode(value))
+        state._consent = new_consent
+        headers.extend(self._expire_refused(state, new_consent, ()))
+        if "application/json" in view.headers.get("accept", ""):
+            response = self._json(state, 200, new_consent.as_json(self.settings.category_names))
+            response.headers[:0] = headers
+            return response
+        location = safe_next(next_path, view.root_path)
+        headers += [
+            (b"location", location.encode("latin-1")),
+            (b"cache-control", b"no-store"),
+            (b"content-type", b"text/plain; charset=utf-8"),
+            *_SECURITY_HEADERS,
+        ]
+        return Response(303, headers, b"See Other")
+
+    def _preferences(self, state: RequestState) -> Response:
+        view = state.view
+        query = parse_qs(view.query, max_num_fields=20)
+        next_path = query.get("next", [None])[0]
+        if next_path is None:
+            referer = view.headers.get("referer")
+            host = _normalise_netloc(view.headers.get("host", ""), view.scheme)
+            if referer and host and _netloc_of(referer) == host:
+                parts = urlsplit(referer)
+                next_path = parts.path + ("?" + parts.query if parts.query else "")
+        body = self.renderer.preferences_page(
+            state.locale, view.root_path, state.consent, safe_next(next_path, view.root_path)
+        )
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+            (b"vary", b"Cookie, Accept-Language"),
+            (b"content-language", state.locale.replace("_", "-").encode()),
+            *_SECURITY_HEADERS,
+        ]
+        return Response(200, headers, body)
+
+    def _set_language(self, state: RequestState) -> Response:
+        view = state.view
+        query = parse_qs(view.query, max_num_fields=20)
+        requested = query.get("locale", [""])[0].replace("-", "_")
+        if requested not in self.settings.locales:
+            return self._error(state, 400, f"unknown locale {requested[:20]!r}")
+        secure = state.secure
+        cookie = build_set_cookie(
+            self.settings.language_cookie_name,
+            requested,
+            max_age=self.settings.max_age,
+            secure=secure,
+        )
+        location = safe_next(query.get("next", [None])[0], view.root_path)
+        headers = [
+            (b"set-cookie", cookie),
+            (b"location", location.encode("latin-1")),
+            (b"cache-control", b"no-store"),
+            *_SECURITY_HEADERS,
+        ]
+        return Response(303, headers, b"")
+
+    def _static(self, hashed_name: str) -> Response:
+        static = self.renderer.static_file(hashed_name)
+        if static is None:
+            return _text(404, "Not found: no such consentkit static file.")
+        headers = [
+            (b"content-type", static.content_type.encode()),
+            (b"cache-control", b"public, max-age=31536000, immutable"),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+        return Response(200, headers, static.body)
+
+    # -- the app's response ---------------------------------------------------------------
+
+    def _expire_refused(
+        self, state: RequestState, consent: Consent, keep: tuple[str, ...] | set[str]
+    ) -> Headers:
+        """``Set-Cookie`` headers that expire the browser's cookies of refused categories."""
+        headers: Headers = []
+        raw = state.view.headers.get("cookie")
+        if not raw:
+            return headers
+        host = state.view.headers.get("host", "")
+        secure = state.secure
+        for name in cookie_names(raw):
+            category = self.classifier.category_of(name)
+            if (
+                category is not None
+                and not category.required
+                and not consent.allows(category.name)
+                and name not in keep
+            ):
+                headers.extend((b"set-cookie", v) for v in expiring_set_cookies(name, host, secure))
+        return headers
+
+    def _has_gated_cookie(self, raw_cookie: str) -> bool:
+        category_of = self.classifier.category_of
+        for name in cookie_names(raw_cookie):
+            category = category_of(name)
+            if category is not None and not category.required:
+                return True
+        return False
+
+    def response_plan(
+        self, state: RequestState, status: int, headers: Headers
+    ) -> ResponsePlan | None:
+        """What to change in the app's response; ``None`` when it passes through untouched."""
+        content_type = b""
+        encoded = False
+        set_cookie = False
+        headers = [(name.lower(), value) for name, value in headers]
+        for name, value in headers:
+            if name == b"content-type":
+                content_type = value
+            elif name == b"set-cookie":
+                set_cookie = True
+            elif name == b"content-encoding":
+                encoded = value.strip().lower() not in (b"", b"identity")
+        is_html = content_type[:9].lower() == b"text/html"
+        raw_cookie = state.view.headers.get("cookie")
+        sent_gated = bool(raw_cookie) and self._has_gated_cookie(raw_cookie)  # type: ignore[arg-type]
+        if not (is_html or set_cookie or sent_gated):
+            return None
+
+        consent = state.consent
+        category_of = self.classifier.category_of
+        out: Headers = []
+        kept: set[str] = set()
+        vary_index = -1
+        csp: bytes | None = None
+        for name, value in headers:
+            if name == b"set-cookie":
+                cookie = set_cookie_name(value)
+                category = category_of(cookie)
+                if (
+                    category is not None
+                    and not category.required
+                    and not consent.allows(category.name)
+                    and not _is_deletion(value)
+                ):
+                    continue
+                kept.add(cookie)
+            elif name == b"vary":
+                vary_index = len(out)
+            elif name == b"content-security-policy":
+                csp = value
+            out.append((name, value))
+        if sent_gated:
+            out.extend(self._expire_refused(state, consent, kept))
+        if not is_html:
+            return ResponsePlan(out, None)
+
+        _add_vary(out, vary_index, b"Cookie")
+        view = state.view
+        if self.statistics is not None and status == 200 and view.method == "GET":
+            self.statistics.record(consent)
+        if (
+            view.method == "HEAD"
+            or encoded
+            or status in (204, 206, 304)
+            or 300 <= status < 400
+            or status < 200
+            or "hx-request" in view.headers
+            or "turbo-frame" in view.headers
+        ):
+            return ResponsePlan(out, None)
+        nonce = None
+        if csp is not None:
+            match = _NONCE.search(csp)
+            nonce = match.group(1).decode("ascii") if match else None
+        if not consent.decided:
+            next_path = view.root_path + view.path + ("?" + view.query if view.query else "")
+            snippet = self.renderer.banner(state.locale, view.root_path, next_path, nonce)
+            _add_vary(out, _find(out, b"vary"), b"Accept-Language")
+        else:
+            granted = [n for n in self.optional if n in consent.granted]
+            if not granted:
+                return ResponsePlan(out, None)
+            snippet = self.renderer.loader(view.root_path, granted, nonce)
+        final: Headers = []
+        for name, value in out:
+            if name == b"content-length":
+                if value.strip().isdigit():
+                    final.append((name, str(int(value) + len(snippet)).encode("ascii")))
+                continue
+            if name == b"etag" and not value.startswith(b"W/"):
+                continue  # a strong ETag no longer matches the body
+            final.append((name, value))
+        return ResponsePlan(final, Injector(snippet), out)
+
+
+def _add_vary(headers: Headers, index: int, token: bytes) -> None:
+    if index < 0:
+        headers.append((b"vary", token))
+        return
+    name, value = headers[index]
+    tokens = [t.strip().lower() for t in value.split(b",")]
+    if b"*" in tokens or token.lower() in tokens:
+        return
+    headers[index] = (name, value + b", " + token if value.strip() else token)
+
+
+def _find(headers: Headers, name: bytes) -> int:
+    for index, (key, _) in enumerate(headers):
+        if key == name:
+            return index
+    return -1
+
+
+def _is_deletion(set_cookie: bytes) -> bool:
+    lowered = set_cookie.lower().replace(b" ", b"")
+    return b"max-age=0" in lowered or b"max-age=-" in lowered or b"expires=thu,01jan1970" in lowered
+
+
+def _text(status: int, text: str) -> Response:
+    return Response(
+        status,
+        [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"cache-control", b"no-store"),
+            *_SECURITY_HEADERS,
+        ],
+        text.encode("utf-8"),
+    )
+
+
+def _method_not_allowed(allow: bytes) -> Response:
+    response = _text(405, "Method not allowed.")
+    response.headers.append((b"allow", allow))
+    return response
+
+
+def _netloc_of(url: str) -> str:
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return _normalise_netloc(parts.netloc, parts.scheme)
+
+
+def _normalise_netloc(netloc: str, scheme: str) -> str:
+    netloc = netloc.strip().lower()
+    if "@" in netloc:
+        return ""
+    for default in (":80", ":443"):
+        if netloc.endswith(default):
+            return netloc[: -len(default)]
+    return netloc
+
+
+def safe_next(value: str | None, root_path: str = "") -> str:
+    """``value`` when it is a path on this site, else the site's root; percent-encoded."""
+    fallback = (root_path or "") + "/"
+    if not value or len(value) > 2048:
+        return fallback
+    if value[0] != "/" or value.startswith("//") or "\\" in value:
+        return fallback
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):
+        return fallback
+    return quote(value, safe="/?&=#%;:@+,$!*'()~-._[]")
+
+
+_UNSET: Any = object()

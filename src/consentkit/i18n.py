@@ -1,0 +1,170 @@
+"""Message catalogs, locale negotiation and locale-aware dates.
+
+Catalogs are gettext ``.po`` files under ``consentkit/locales/<locale>/LC_MESSAGES/`` (and the
+user's ``locale_dirs``, searched first), compiled in memory with Babel when the middleware
+starts, so no build step is needed and a user adds a language by dropping in a ``.po`` file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections import OrderedDict
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babel import Locale, UnknownLocaleError
+from babel.core import negotiate_locale
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+if TYPE_CHECKING:
+    from .config import Category, Settings
+
+DOMAIN = "consentkit"
+BUILTIN_LOCALES = Path(str(resources.files("consentkit") / "locales"))
+_NEGOTIATION_CACHE_SIZE = 256
+
+
+def load_translations(locale: str, directories: list[Path]) -> NullTranslations:
+    """The first catalog for ``locale`` found in ``directories``, compiled from its ``.po``."""
+    for directory in directories:
+        po = directory / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if po.is_file():
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=locale, domain=DOMAIN)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            return Translations(buffer, domain=DOMAIN)
+    return NullTranslations()
+
+
+def parse_accept_language(header: str) -> list[str]:
+    """Language tags from an ``Accept-Language`` header, best first, as ``th_TH`` style ids."""
+    weighted = []
+    for position, item in enumerate(header.split(",")):
+        tag, _, params = item.strip().partition(";")
+        tag = tag.strip()
+        if not tag or tag == "*" or len(tag) > 35:
+            continue
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                continue
+        if quality <= 0:
+            continue
+        weighted.append((-quality, position, tag.replace("-", "_")))
+    weighted.sort()
+    return [tag for _, _, tag in weighted]
+
+
+class Catalogs:
+    """The banner's languages: translations, negotiation and formatting for each locale."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        directories = [*settings.locale_dirs, BUILTIN_LOCALES]
+        self._translations = {
+            locale: load_translations(locale, directories) for locale in settings.locales
+        }
+        self._negotiated: OrderedDict[str, str] = OrderedDict()
+        self._lower = {locale.lower(): locale for locale in settings.locales}
+
+    def translations(self, locale: str) -> NullTranslations:
+        """The compiled catalog of ``locale``."""
+        return self._translations[locale]
+
+    def choose(self, chosen: str | None, accept_language: str | None) -> str:
+        """The banner locale: the visitor's explicit choice, then ``Accept-Language``, then the
+        default. Negotiation runs once per distinct header (a bounded cache)."""
+        if chosen:
+            locale = self._lower.get(chosen.replace("-", "_").lower())
+            if locale:
+                return locale
+        if not accept_language:
+            return self.settings.default_locale
+        cached = self._negotiated.get(accept_language)
+        if cached is not None:
+            return cached
+        preferred = parse_accept_language(accept_language)
+        locale = negotiate_locale(preferred, list(self.settings.locales), sep="_")
+        result = locale or self.settings.default_locale
+        self._negotiated[accept_language] = result
+        if len(self._negotiated) > _NEGOTIATION_CACHE_SIZE:
+            self._negotiated.popitem(last=False)
+        return result
+
+    def language_names(self) -> dict[str, str]:
+        """Each configured locale's name in its own language (for a language switch)."""
+        names = {}
+        for locale in self.settings.locales:
+            try:
+                names[locale] = Locale.parse(locale).get_display_name(locale) or locale
+            except (UnknownLocaleError, ValueError):
+                names[locale] = locale
+        return names
+
+    def format_date(self, date: datetime.date | None, locale: str) -> str | None:
+        """``date`` in the locale's long format; Thai in the Buddhist era (พ.ศ.)."""
+        if date is None:
+            return None
+        if locale.split("_")[0] == "th":
+            # Babel's calendar data is Gregorian only: write the era and year ourselves.
+            month = format_date(date, "MMMM", locale=locale)
+            return f"{date.day} {month} พ.ศ. {date.year + 543}"
+        try:
+            return format_date(date, "long", locale=locale)
+        except (UnknownLocaleError, ValueError):
+            return date.isoformat()
+
+    def describe_category(self, category: Category, locale: str) -> dict[str, Any]:
+        """A category's name, label, description and cookies, for templates."""
+        gettext = self._translations[locale].gettext
+        label = category.text("label", locale) or gettext(_LABELS.get(category.name, category.name))
+        description = category.text("description", locale)
+        if description is None:
+            description = (
+                gettext(_DESCRIPTIONS[category.name]) if category.name in _DESCRIPTIONS else ""
+            )
+        return {
+            "name": category.name,
+            "label": label,
+            "description": description,
+            "required": category.required,
+            "gpc_opt_out": category.gpc_opt_out,
+            "cookies": category.cookies,
+        }
+
+
+def _(message: str) -> str:
+    """Marks a message for extraction; translated when rendered."""
+    return message
+
+
+_LABELS = {
+    "necessary": _("Strictly necessary"),
+    "functional": _("Functional"),
+    "analytics": _("Statistics"),
+    "location": _("IP address and location"),
+    "marketing": _("Marketing"),
+}
+_DESCRIPTIONS = {
+    "necessary": _(
+        "Needed for the site to work and to keep it secure, and to remember your cookie "
+        "choice. Always on."
+    ),
+    "functional": _("Remember your choices and the pages you visited, to make browsing easier."),
+    "analytics": _("Statistics cookies that tell us how the site is used, so we can improve it."),
+    "location": _(
+        "Use your IP address to estimate your approximate location (country or region) for "
+        "anonymous statistics."
+    ),
+    "marketing": _("News, marketing and promotions that may interest you."),
+}

@@ -1,0 +1,4 @@
+/* consentkit: runs the page's data-consent scripts of granted categories. */
+(function () {
+  "use strict";
+}());

@@ -1,0 +1,198 @@
+"""``ConsentWSGIMiddleware``: the WSGI adapter of the core.
+
+Handles what WSGI allows an app to do: call ``start_response`` late (from inside its
+iterable), write through the ``write()`` callable, pass ``exc_info``; and always calls the
+app iterable's ``close()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+
+from .config import Settings
+from .core import (
+    MAX_BODY,
+    REQUEST_HEADERS,
+    ConsentCore,
+    Headers,
+    RequestState,
+    RequestView,
+    ResponsePlan,
+)
+from .inject import Injector
+from .state import STATE_KEY
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+StartResponse = Callable[..., Callable[[bytes], object]]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_ENVIRON_KEYS = {
+    (
+        "CONTENT_TYPE"
+        if n == "content-type"
+        else "CONTENT_LENGTH"
+        if n == "content-length"
+        else "HTTP_" + n.upper().replace("-", "_")
+    ): n
+    for n in REQUEST_HEADERS
+}
+
+
+def _wsgi_str(value: str) -> str:
+    """A PEP 3333 "bytes as latin-1" string, as the text it really is (UTF-8)."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
+def request_view(environ: dict[str, Any]) -> RequestView:
+    """The core's view of a WSGI request."""
+    headers = {}
+    for environ_key, name in _ENVIRON_KEYS.items():
+        value = environ.get(environ_key)
+        if value:
+            headers[name] = value
+    return RequestView(
+        environ.get("REQUEST_METHOD", "GET"),
+        _wsgi_str(environ.get("PATH_INFO", "")) or "/",
+        _wsgi_str(environ.get("SCRIPT_NAME", "")),
+        environ.get("QUERY_STRING", ""),
+        environ.get("wsgi.url_scheme", "http"),
+        environ.get("REMOTE_ADDR"),
+        headers,
+    )
+
+
+def _to_bytes(headers: list[tuple[str, str]]) -> Headers:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+
+
+def _to_str(headers: Headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    """The request body, or ``None`` when it is over ``MAX_BODY``."""
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH", "")
+    if length.isdigit():
+        body: bytes = stream.read(min(int(length), MAX_BODY + 1))
+    else:
+        # No length: read what the server gives, bounded (chunked bodies, PEP 3333 servers).
+        body = stream.read(MAX_BODY + 1) if environ.get("wsgi.input_terminated") else b""
+    return None if len(body) > MAX_BODY else body
+
+
+class ConsentWSGIMiddleware:
+    """Cookie consent for any WSGI app: Flask, Django (WSGI), Pyramid, Bottle, ...
+
+    ``app.wsgi_app = ConsentWSGIMiddleware(app.wsgi_app, secret_key=KEY)``. The keyword-only
+    options are those of :class:`consentkit.ConsentMiddleware`; a bad one raises ``ValueError``
+    here, at start-up.
+    """
+
+    def __init__(self, app: WSGIApp, **options: Any) -> None:
+        self.app = app
+        self.settings = Settings.from_options(**options)
+        self.core = ConsentCore(self.settings)
+
+    def close(self) -> None:
+        """Flush and close what the middleware holds open (the statistics store)."""
+        self.core.close()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        view = request_view(environ)
+        state = RequestState(self.core, view)
+        environ[STATE_KEY] = state
+        if self.core.route(view):
+            body = None
+            if self.core.wants_body(view):
+                body = None if self.core.body_too_large(view) else _read_body(environ)
+            response = self.core.endpoint(state, body)
+            headers = [*response.headers, (b"content-length", str(len(response.body)).encode())]
+            start_response(_status_line(response.status), _to_str(headers))
+            return [] if view.method == "HEAD" else [response.body]
+        responder = _Responder(self.core, state, start_response)
+        iterable = self.app(environ, responder.start_response)
+        if responder.started and responder.injector is None:
+            return iterable  # nothing to rewrite: keep the app's iterable (and file_wrapper)
+        return _RewrittenBody(iterable, responder)
+
+
+class _Responder:
+    __slots__ = ("core", "injector", "start_response_downstream", "started", "state", "write")
+
+    def __init__(self, core: ConsentCore, state: RequestState, start_response: StartResponse):
+        self.core = core
+        self.state = state
+        self.start_response_downstream = start_response
+        self.injector: Injector | None = None
+        self.started = False
+        self.write: Callable[[bytes], object] | None = None
+
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+    ) -> Callable[[bytes], object]:
+        try:
+            code = int(status[:3])
+        except ValueError:
+            code = 500
+        plan: ResponsePlan | None = self.core.response_plan(self.state, code, _to_bytes(headers))
+        if plan is not None:
+            headers = _to_str(plan.headers)
+        self.injector = plan.injector if plan is not None else None
+        self.started = True
+        if exc_info is not None:
+            write = self.start_response_downstream(status, headers, exc_info)
+        else:
+            write = self.start_response_downstream(status, headers)
+        self.write = write
+        if self.injector is None:
+            return write
+        return self._write
+
+    def _write(self, data: bytes) -> None:
+        out = self.injector.feed(data) if self.injector is not None else data
+        if out and self.write is not None:
+            self.write(out)
+
+
+class _RewrittenBody:
+    """The app's iterable, with the snippet injected; ``close()`` always reaches the app's."""
+
+    def __init__(self, iterable: Iterable[bytes], responder: _Responder) -> None:
+        self._iterable = iterable
+        self._responder = responder
+
+    def __iter__(self) -> Iterator[bytes]:
+        responder = self._responder
+        for chunk in self._iterable:
+            injector = responder.injector
+            if injector is None:
+                yield chunk
+                continue
+            out = injector.feed(chunk)
+            if out:
+                yield out
+        injector = responder.injector
+        if injector is not None:
+            responder.injector = None
+            yield injector.finish()
+
+    def close(self) -> None:
+        close = getattr(self._iterable, "close", None)
+        if close is not None:
+            close()
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
