@@ -35,6 +35,19 @@ _BUILTIN_TEMPLATES = Path(str(resources.files("consentkit") / "templates"))
 _BUILTIN_STATIC = Path(str(resources.files("consentkit") / "static"))
 
 
+_BUILTIN_PREFIX = "consentkit:builtin"
+
+
+class _Environment(jinja2.Environment):
+    """A template that extends or includes its own name (a user's ``consentkit/banner.html``
+    doing ``{% extends "consentkit/banner.html" %}``) gets the built-in one, not itself."""
+
+    def join_path(self, template: str, parent: str) -> str:
+        if template == parent:
+            return f"{_BUILTIN_PREFIX}/{template}"
+        return template
+
+
 @dataclass(frozen=True)
 class StaticFile:
     """A static asset served by the middleware under a content-hashed URL."""
@@ -74,13 +87,15 @@ class BannerRenderer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.catalogs = Catalogs(settings)
+        builtin = jinja2.FileSystemLoader(str(_BUILTIN_TEMPLATES))
         loader = jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader([str(d) for d in settings.template_dirs]),
-                jinja2.FileSystemLoader(str(_BUILTIN_TEMPLATES)),
+                builtin,
+                jinja2.PrefixLoader({_BUILTIN_PREFIX: builtin}),
             ]
         )
-        self.environment = jinja2.Environment(
+        self.environment = _Environment(
             loader=loader,
             autoescape=True,
             extensions=["jinja2.ext.i18n"],
