@@ -100,9 +100,11 @@ def parse_cookie_header(header: str) -> dict[str, str]:
 
     Lenient like browsers and unlike ``http.cookies.SimpleCookie``: a malformed pair is skipped
     without losing the others; the first of duplicate names wins (the most specific path).
+    Commas separate pairs too: WSGI servers join repeated ``Cookie`` headers with ``","``, and
+    no valid cookie value holds one.
     """
     cookies: dict[str, str] = {}
-    for part in header.split(";"):
+    for part in header.replace(",", ";").split(";"):
         name, sep, value = part.partition("=")
         name = name.strip()
         if not sep or not name or not _TOKEN.match(name) or name in cookies:
@@ -117,7 +119,7 @@ def parse_cookie_header(header: str) -> dict[str, str]:
 def cookie_names(header: str) -> list[str]:
     """Just the names in a ``Cookie`` header: cheaper than :func:`parse_cookie_header`."""
     names = []
-    for part in header.split(";"):
+    for part in header.replace(",", ";").split(";"):
         name, sep, _ = part.partition("=")
         if sep:
             name = name.strip()
