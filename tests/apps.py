@@ -11,7 +11,10 @@ from typing import Any
 
 from consentkit import get_consent
 
-PAGE = '<!DOCTYPE html><html lang="th"><head><title>หน้าแรก</title></head><body><h1>สวัสดีครับ</h1><p>ร้านกาแฟริมน้ำ</p></body></html>'
+PAGE = (
+    '<!DOCTYPE html><html lang="th"><head><title>หน้าแรก</title></head>'
+    "<body><h1>สวัสดีครับ</h1><p>ร้านกาแฟริมน้ำ</p></body></html>"
+)
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 #: path -> (status, headers, body chunks)
