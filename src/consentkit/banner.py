@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import jinja2
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from .i18n import Catalogs
 
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
     from .consent import Consent
 
 _NEXT = "\x00consentkit-next\x00"
+_NEXT_Q = "\x00consentkit-next-q\x00"
 _NONCE = "\x00consentkit-nonce\x00"
-_SLOTS = {_NEXT: "next", _NONCE: "nonce"}
+_SLOTS = {_NEXT: "next", _NEXT_Q: "next_q", _NONCE: "nonce"}
 
 _BUILTIN_TEMPLATES = Path(str(resources.files("consentkit") / "templates"))
 _BUILTIN_STATIC = Path(str(resources.files("consentkit") / "static"))
@@ -170,7 +172,7 @@ class BannerRenderer:
         spliced = self._banners.get(key)
         if spliced is None:
             context = self.context(locale, root_path)
-            context.update(next=_NEXT, nonce=_NONCE)
+            context.update(next=_NEXT, next_q=_NEXT_Q, nonce=_NONCE)
             template = self.environment.get_template("consentkit/banner.html")
             spliced = _Spliced(template.render(context))
             with self._lock:
@@ -182,7 +184,11 @@ class BannerRenderer:
     def banner(self, locale: str, root_path: str, next_path: str, nonce: str | None) -> bytes:
         """The first-layer banner HTML for an undecided visitor."""
         return self._banner(locale, root_path).join(
-            {"next": _attr(next_path), "nonce": _nonce_attr(nonce)}
+            {
+                "next": _attr(next_path),
+                "next_q": _attr(_query_value(next_path)),
+                "nonce": _nonce_attr(nonce),
+            }
         )
 
     def loader(self, root_path: str, granted: Iterable[str], nonce: str | None) -> bytes:
@@ -206,17 +212,66 @@ class BannerRenderer:
     ) -> bytes:
         """The full preferences page, showing the visitor's current choice."""
         context = self.context(locale, root_path)
+        decided_on = None
+        if consent.decided_at is not None:
+            decided_on = self.catalogs.format_date(consent.decided_at.date(), locale)
         context.update(
             next=next_path,
-            nonce=None,
+            next_q=_query_value(next_path),
+            nonce=Markup(_nonce_attr(nonce).decode("utf-8")),
             consent=consent,
+            decided_on=decided_on,
         )
         template = self.environment.get_template("consentkit/preferences.html")
         return template.render(context).encode("utf-8")
 
+    def consent_mode_tag(self, root_path: str, granted: Iterable[str], nonce: str | None) -> str:
+        """A ``<script>`` for the page's ``<head>``, before any Google tag: it sends Google
+        Consent Mode's ``default`` (everything denied, ``wait_for_update``) and, for a visitor
+        who has chosen, the ``update`` for the ``granted`` categories. A plain external file, so
+        it needs no ``unsafe-inline``; it carries the page's CSP ``nonce`` when given."""
+        url = self.static_url("consentkit.js", root_path)
+        names = " ".join(granted)
+        return (
+            f'<script src="{_attr(url).decode()}" data-consentkit-head '
+            f'data-consentkit-granted="{_attr(names).decode()}"{_nonce_attr(nonce).decode()}>'
+            "</script>"
+        )
+
+    def preferences_link(
+        self,
+        locale: str,
+        root_path: str,
+        next_path: str | None = None,
+        text: str | None = None,
+        class_name: str = "consentkit-preferences-link",
+    ) -> str:
+        """An ``<a>`` to the preferences page, labelled "Cookie settings" in ``locale``, for an
+        app's footer. ``next_path`` is where the page's buttons return to."""
+        if locale not in self.settings.locales:
+            locale = self.settings.default_locale
+        label = (
+            text
+            if text is not None
+            else self.catalogs.translations(locale).gettext("Cookie settings")
+        )
+        url = f"{root_path}{self.settings.prefix}/preferences"
+        if next_path:
+            url += "?next=" + _query_value(next_path)
+        lang = locale.replace("_", "-")
+        return (
+            f'<a href="{_attr(url).decode()}" class="{_attr(class_name).decode()}" '
+            f'lang="{lang}">{_attr(label).decode()}</a>'
+        )
+
 
 def _attr(value: str) -> bytes:
     return str(escape(value)).encode("utf-8")
+
+
+def _query_value(value: str) -> str:
+    """``value`` percent-encoded for use as one query-string value."""
+    return quote(value, safe="/")
 
 
 def _nonce_attr(nonce: str | None) -> bytes:

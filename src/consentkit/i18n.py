@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import negotiate_locale
-from babel.dates import format_date
+from babel.dates import format_date, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -140,7 +140,51 @@ class Catalogs:
             "required": category.required,
             "gpc_opt_out": category.gpc_opt_out,
             "cookies": category.cookies,
+            "cookie_details": self.describe_cookies(category, locale),
         }
+
+    def format_lifetime(self, seconds: int | None, locale: str) -> str:
+        """A cookie lifetime in words ("6 months", "6 เดือน"); ``None`` is a session cookie."""
+        gettext = self._translations[locale].gettext
+        if seconds is None:
+            return gettext("Until you close the browser")
+        try:
+            return format_timedelta(datetime.timedelta(seconds=seconds), locale=locale)
+        except (UnknownLocaleError, ValueError):
+            return gettext("%(days)d days") % {"days": max(1, round(seconds / 86400))}
+
+    def describe_cookies(self, category: Category, locale: str) -> list[dict[str, str]]:
+        """Each cookie of ``category``: its name, purpose, lifetime and party, for the
+        preferences page. consentkit's own cookies belong to the required category."""
+        gettext = self._translations[locale].gettext
+        entries: list[tuple[str, str, int | None]] = []
+        if category.required:
+            lifetime = self.settings.max_age
+            entries.append((self.settings.cookie_name, _CONSENT_COOKIE_PURPOSE, lifetime))
+            entries.append((self.settings.language_cookie_name, _LANGUAGE_COOKIE_PURPOSE, lifetime))
+        for cookie in category.cookies:
+            known = _KNOWN_COOKIES.get(cookie)
+            if known is None:
+                entries.append((cookie, _UNKNOWN_PURPOSE, _UNKNOWN_SECONDS))
+            else:
+                entries.append((cookie, known[0], known[1]))
+        details = []
+        for name, purpose, seconds in entries:
+            lifetime_text = (
+                gettext(_UNKNOWN_LIFETIME)
+                if seconds == _UNKNOWN_SECONDS
+                else self.format_lifetime(seconds, locale)
+            )
+            details.append(
+                {
+                    "name": name,
+                    "purpose": gettext(purpose),
+                    "lifetime": lifetime_text,
+                    # A cookie the middleware can see and remove is one of the site's own.
+                    "party": gettext("First party (this site)"),
+                }
+            )
+        return details
 
 
 def _(message: str) -> str:
@@ -167,4 +211,20 @@ _DESCRIPTIONS = {
         "anonymous statistics."
     ),
     "marketing": _("News, marketing and promotions that may interest you."),
+}
+
+_CONSENT_COOKIE_PURPOSE = _("Remembers your cookie choice, so this notice is not shown again.")
+_LANGUAGE_COOKIE_PURPOSE = _("Remembers the language you chose for this notice.")
+_UNKNOWN_PURPOSE = _("Set by this site for the purpose of this category; see the privacy policy.")
+_UNKNOWN_LIFETIME = _("See the privacy policy")
+_UNKNOWN_SECONDS = -1  # a cookie the catalogs do not describe
+_DAY = 24 * 3600
+#: Well-known cookies of the default categories: purpose and lifetime in seconds.
+_KNOWN_COOKIES: dict[str, tuple[str, int | None]] = {
+    "_ga": (_("Google Analytics: tells visitors apart, for statistics."), 730 * _DAY),
+    "_ga_*": (_("Google Analytics: keeps the state of a visit, for statistics."), 730 * _DAY),
+    "_gid": (_("Google Analytics: tells visitors apart for one day."), _DAY),
+    "_gat*": (_("Google Analytics: limits how often statistics are sent."), 60),
+    "_fbp": (_("Meta (Facebook): measures advertising and shows relevant ads."), 90 * _DAY),
+    "_gcl_*": (_("Google Ads: measures which adverts led to a visit."), 90 * _DAY),
 }
