@@ -292,7 +292,10 @@ class ConsentCore:
 
     def _client_ip(self, view: RequestView, full: bool) -> str:
         address = client_ip(
-            view.peer, view.headers.get("x-forwarded-for"), self.settings.trusted_proxies
+            view.peer,
+            view.headers.get("x-forwarded-for"),
+            self.settings.trusted_proxies,
+            view.headers.get("forwarded"),
         )
         return address if full else truncate_ip(address)
 
