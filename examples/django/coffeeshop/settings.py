@@ -1,0 +1,54 @@
+"""Settings of the Django example: consentkit is configured by ``CONSENTKIT`` below."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(40)
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.staticfiles",
+    "consentkit.contrib.django",  # {% load consentkit %}
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+ROOT_URLCONF = "coffeeshop.urls"
+WSGI_APPLICATION = "coffeeshop.wsgi.application"  # runserver serves this: consentkit included
+ASGI_APPLICATION = "coffeeshop.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "consentkit.contrib.django.context_processors.consent",
+            ],
+        },
+    },
+]
+
+# The options of consentkit's middlewares, spelled the same. Set CONSENTKIT_SECRET_KEY
+# (`consentkit keygen`) to keep consents across restarts.
+CONSENTKIT = {
+    "secret_key": os.environ.get("CONSENTKIT_SECRET_KEY") or secrets.token_urlsafe(32),
+    "default_locale": "th",
+    "locales": ["th", "en"],
+}
+
+LANGUAGE_CODE = "th"
+TIME_ZONE = "Asia/Bangkok"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,0 +1,92 @@
+"""Django: ``CONSENTKIT = {...}`` settings, and consentkit around Django's application object.
+
+In ``settings.py``::
+
+    INSTALLED_APPS = [..., "consentkit.contrib.django"]     # the {% load consentkit %} tags
+    TEMPLATES[0]["OPTIONS"]["context_processors"].append(
+        "consentkit.contrib.django.context_processors.consent"
+    )
+    CONSENTKIT = {"secret_key": os.environ["CONSENTKIT_SECRET_KEY"], "policy_url": "/privacy/"}
+
+In ``wsgi.py`` / ``asgi.py`` (``runserver`` serves ``WSGI_APPLICATION``, so it runs there too)::
+
+    application = wrap_wsgi(get_wsgi_application())
+    application = wrap_asgi(get_asgi_application())
+
+Each key of ``CONSENTKIT`` is one keyword option of the middlewares, spelled the same (upper
+case is accepted too, Django style); an unknown key is a ``ValueError`` at start-up.
+
+Why the application object and not a ``MIDDLEWARE`` entry: Django's ``HttpResponse`` keeps
+cookies in a ``SimpleCookie``, one per name, but expiring a refused analytics cookie takes
+several ``Set-Cookie`` headers for one name (the host and its parent domains). Around the
+application object consentkit sees the raw header list, streaming and file responses, and
+answers its own endpoints before Django's URL routing and CSRF check, exactly as it does for
+every other WSGI and ASGI app. It is the same choice whitenoise offers with
+``WhiteNoise(application)``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+from ...asgi import ASGIApp, ConsentMiddleware
+from ...config import Settings
+from ...wsgi import ConsentWSGIMiddleware, WSGIApp
+
+#: The name of the Django setting consentkit reads.
+SETTING = "CONSENTKIT"
+
+
+def options_from_settings(settings: Any = None) -> dict[str, Any]:
+    """The middleware options given by Django's ``settings.CONSENTKIT``.
+
+    ``settings`` defaults to ``django.conf.settings``. A missing setting gives no options (the
+    middleware then asks for ``secret_key``); one that is not a mapping, or a key that is not an
+    option, is a ``ValueError``.
+    """
+    if settings is None:
+        from django.conf import settings as django_settings  # type: ignore[import-untyped]
+
+        settings = django_settings
+    raw = getattr(settings, SETTING, None)
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValueError(
+            f"settings.{SETTING} must be a dict of consentkit options, e.g. "
+            f"{SETTING} = {{'secret_key': os.environ['CONSENTKIT_SECRET_KEY']}}; got {raw!r}."
+        )
+    known = option_names()
+    options: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = str(key).lower()
+        if name not in known:
+            raise ValueError(
+                f"settings.{SETTING}: {key!r} is not a consentkit option; the options are "
+                f"{', '.join(sorted(known))}."
+            )
+        options[name] = value
+    return options
+
+
+def option_names() -> frozenset[str]:
+    """The names of the middlewares' keyword options (those of ``Settings.from_options``)."""
+    parameters = inspect.signature(Settings.from_options).parameters.values()
+    return frozenset(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+
+
+def wrap_wsgi(application: WSGIApp, **overrides: Any) -> ConsentWSGIMiddleware:
+    """Django's WSGI application (``get_wsgi_application()``) with consentkit around it,
+    configured by ``settings.CONSENTKIT`` and then ``overrides``."""
+    return ConsentWSGIMiddleware(application, **{**options_from_settings(), **overrides})
+
+
+def wrap_asgi(application: ASGIApp, **overrides: Any) -> ConsentMiddleware:
+    """Django's ASGI application (``get_asgi_application()``) with consentkit around it,
+    configured by ``settings.CONSENTKIT`` and then ``overrides``."""
+    return ConsentMiddleware(application, **{**options_from_settings(), **overrides})
+
+
+__all__ = ["SETTING", "option_names", "options_from_settings", "wrap_asgi", "wrap_wsgi"]

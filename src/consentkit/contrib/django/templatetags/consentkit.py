@@ -1,0 +1,57 @@
+"""``{% load consentkit %}``: consent in Django templates.
+
+::
+
+    {% load consentkit %}
+    {% if consent|allows:"analytics" %}...{% endif %}
+    <a href="{% consent_preferences_url %}">ตั้งค่าคุกกี้</a>
+    <script nonce="{% csp_nonce %}">...</script>
+
+``consent`` comes from the context processor, or ``{% get_consent as consent %}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template  # type: ignore[import-untyped]
+
+from ....consent import Consent
+from ....state import find_state
+from ...templating import csp_nonce as _csp_nonce
+from ...templating import preferences_url
+
+register = template.Library()
+
+
+def allows(consent: Consent | None, category: str) -> bool:
+    """``consent|allows:"analytics"``: the category is granted (``False`` without consent)."""
+    return isinstance(consent, Consent) and consent.allows(category)
+
+
+def get_consent(context: Any) -> Consent | None:
+    """``{% get_consent as consent %}``: the request's consent, or ``None`` without one."""
+    request = context.get("request")
+    state = find_state(request) if request is not None else None
+    return state.consent if state is not None else None
+
+
+def consent_preferences_url(context: Any) -> str:
+    """``{% consent_preferences_url %}``: the preferences page's URL."""
+    request = context.get("request")
+    if request is not None and find_state(request) is not None:
+        return preferences_url(request)
+    from .. import options_from_settings
+
+    return str(options_from_settings().get("prefix", "/_consent")).rstrip("/") + "/preferences"
+
+
+def csp_nonce(context: Any) -> str:
+    """``{% csp_nonce %}``: the request's CSP nonce (as ``contrib.templating.csp_nonce``)."""
+    return _csp_nonce(context["request"])
+
+
+register.filter("allows", allows)
+register.simple_tag(get_consent, takes_context=True)
+register.simple_tag(consent_preferences_url, takes_context=True)
+register.simple_tag(csp_nonce, takes_context=True)
