@@ -74,7 +74,7 @@ class Category:
 
     def text(self, attribute: str, locale: str) -> str | None:
         """The user-given ``label`` or ``description`` for ``locale``, if any."""
-        value = getattr(self, attribute)
+        value: str | dict[str, str] | None = getattr(self, attribute)
         if value is None or isinstance(value, str):
             return value
         language = locale.split("_")[0]

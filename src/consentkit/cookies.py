@@ -46,7 +46,8 @@ class ConsentCodec:
     """
 
     def __init__(self, secret_keys: Iterable[str | bytes], max_age: int) -> None:
-        self._signer = TimestampSigner(list(secret_keys), salt=SALT)
+        keys = [key.encode("utf-8") if isinstance(key, str) else key for key in secret_keys]
+        self._signer = TimestampSigner(keys, salt=SALT)
         self._max_age = max_age
         self._verified: OrderedDict[str, StoredConsent] = OrderedDict()
 
