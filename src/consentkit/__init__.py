@@ -10,7 +10,7 @@ and read the visitor's choice in a handler with ``get_consent(request)``.
 
 from .asgi import ConsentMiddleware
 from .config import DEFAULT_CATEGORIES, Category
-from .consent import Consent
+from .consent import Consent, ConsentRecord
 from .location.geo import Location
 from .state import get_consent
 from .wsgi import ConsentWSGIMiddleware
@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "Category",
     "Consent",
+    "ConsentRecord",
     "ConsentMiddleware",
     "ConsentWSGIMiddleware",
     "Location",

@@ -10,12 +10,13 @@ import datetime
 import fnmatch
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
+    from .consent import ConsentRecord
     from .location.geo import Geolocator
 
 SecretKey = Union[str, bytes]
@@ -213,6 +214,7 @@ class Settings:
     geolocator: Geolocator | None
     statistics: Path | None
     contact: str | None
+    on_consent: Callable[[ConsentRecord], object] | None
 
     @property
     def language_cookie_name(self) -> str:
@@ -255,6 +257,7 @@ class Settings:
         geolocator: Any = "auto",
         statistics: str | Path | None = None,
         contact: str | None = None,
+        on_consent: Callable[[ConsentRecord], object] | None = None,
     ) -> Settings:
         """Validate the middleware options; raise ``ValueError`` naming what to change."""
         keys = _secret_keys(secret_key)
@@ -312,6 +315,10 @@ class Settings:
                         f"Cookie pattern {pattern!r} matches consentkit's own cookie {own!r}; "
                         "narrow the pattern."
                     )
+        if on_consent is not None and not callable(on_consent):
+            raise ValueError(
+                f"on_consent must be a function taking a ConsentRecord, not {on_consent!r}."
+            )
         statistics_path = Path(statistics) if statistics is not None else None
         if statistics_path is not None and not statistics_path.parent.is_dir():
             raise ValueError(
@@ -337,4 +344,5 @@ class Settings:
             geolocator=resolve_geolocator(geolocator),
             statistics=statistics_path,
             contact=contact,
+            on_consent=on_consent,
         )

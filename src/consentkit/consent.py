@@ -4,10 +4,29 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .location.geo import Location
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One choice a visitor made, for the site's proof of consent (GDPR art. 7(1)).
+
+    Passed to the ``on_consent`` option when a choice is recorded. It holds no IP address and
+    nothing else that identifies the visitor beyond the random ``consent_id``, which is also in
+    the visitor's consent cookie (so a visitor's records can be found, exported and purged).
+    """
+
+    consent_id: str
+    choice: str
+    granted: tuple[str, ...]
+    policy_version: str
+    decided_at: datetime.datetime
+    gpc: bool
+    locale: str
 
 
 class Consent:

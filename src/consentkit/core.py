@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from .banner import BannerRenderer
 from .config import Category, Settings
-from .consent import Consent
+from .consent import Consent, ConsentRecord
 from .cookies import (
     ConsentCodec,
     StoredConsent,
@@ -31,6 +32,8 @@ from .cookies import (
 )
 from .inject import Injector
 from .location.ip import client_ip, is_trusted, truncate_ip
+
+logger = logging.getLogger("consentkit")
 
 MAX_BODY = 16 * 1024
 Headers = list[tuple[bytes, bytes]]
@@ -460,6 +463,8 @@ class ConsentCore:
         # The visitor's new consent applies to this very response.
         new_consent = self.consent_for(state, self.codec.decode(value))
         state._consent = new_consent
+        if self.settings.on_consent is not None:
+            self._log_consent(choice, new_consent, state)
         headers.extend(self._expire_refused(state, new_consent, ()))
         if "application/json" in view.headers.get("accept", ""):
             response = self._json(state, 200, new_consent.as_json(self.settings.category_names))
@@ -473,6 +478,22 @@ class ConsentCore:
             *_SECURITY_HEADERS,
         ]
         return Response(303, headers, b"See Other")
+
+    def _log_consent(self, choice: str, consent: Consent, state: RequestState) -> None:
+        record = ConsentRecord(
+            consent_id=consent.consent_id or "",
+            choice=choice,
+            granted=tuple(n for n in self.settings.category_names if n in consent.granted),
+            policy_version=consent.policy_version,
+            decided_at=consent.decided_at or datetime.datetime.now(datetime.timezone.utc),
+            gpc=consent.gpc,
+            locale=state.locale,
+        )
+        try:
+            self.settings.on_consent(record)  # type: ignore[misc]
+        except Exception:
+            # The visitor's choice is stored in the cookie all the same; the site's log failed.
+            logger.exception("on_consent failed for consent id %s", record.consent_id)
 
     def _preferences(self, state: RequestState) -> Response:
         view = state.view
