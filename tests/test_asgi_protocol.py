@@ -254,3 +254,46 @@ def test_another_policy_version_means_undecided() -> None:
 def test_get_consent_without_the_middleware_says_what_to_do() -> None:
     with pytest.raises(RuntimeError, match="ConsentMiddleware"):
         get_consent({"type": "http"})
+
+
+def _seen_client(middleware: ConsentMiddleware, cookie: str | None, **scope: Any) -> Any:
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(
+            (
+                scope["client"],
+                dict(scope["headers"]).get(b"x-forwarded-for"),
+                get_consent(scope).client_ip,
+            )
+        )
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware.app = app
+    headers = [(b"cookie", f"consentkit={cookie}".encode())] if cookie else []
+    headers.append((b"x-forwarded-for", b"198.51.100.23, 10.0.0.5"))
+    call(middleware, {**http_scope(headers=headers), "client": ("10.0.0.9", 5555), **scope})
+    return seen[0]
+
+
+def test_the_app_sees_only_a_truncated_ip_without_location_consent() -> None:
+    middleware = ConsentMiddleware(lambda *a: None, **OPTIONS)  # type: ignore[arg-type]
+    codec = middleware.core.codec
+    assert _seen_client(middleware, None) == (
+        ("10.0.0.0", 5555),
+        b"198.51.100.0, 10.0.0.0",
+        "198.51.100.0",
+    )
+    assert _seen_client(middleware, codec.encode(["analytics"], "1"))[0] == ("10.0.0.0", 5555)
+    granted = _seen_client(middleware, codec.encode(["location"], "1"))
+    assert granted == (("10.0.0.9", 5555), b"198.51.100.23, 10.0.0.5", "198.51.100.23")
+    forged = codec.encode(["analytics"], "1").replace("~analytics~", "~location~")
+    assert _seen_client(middleware, forged)[0] == ("10.0.0.0", 5555)
+
+
+def test_masking_can_be_turned_off() -> None:
+    middleware = ConsentMiddleware(lambda *a: None, **OPTIONS, mask_client_ip=False)  # type: ignore[arg-type]
+    client, forwarded, ip = _seen_client(middleware, None)
+    assert client == ("10.0.0.9", 5555) and forwarded == b"198.51.100.23, 10.0.0.5"
+    assert ip == "198.51.100.0"  # consent.client_ip is truncated all the same

@@ -130,3 +130,25 @@ def test_thai_path_is_kept_as_next() -> None:
 
     body = WsgiClient(ConsentWSGIMiddleware(app, **OPTIONS)).request("GET", "/เมนู").text
     assert 'value="/เมนู"' in body
+
+
+def test_the_app_sees_only_a_truncated_ip_without_location_consent() -> None:
+    seen = []
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        seen.append(
+            (environ["REMOTE_ADDR"], environ.get("HTTP_X_REAL_IP"), "HTTP_FORWARDED" in environ)
+        )
+        start_response("204 No Content", [])
+        return []
+
+    middleware = ConsentWSGIMiddleware(app, **OPTIONS)
+    client = WsgiClient(middleware)
+    headers = [("X-Real-IP", "2001:db8:abcd:12::7"), ("Forwarded", "for=198.51.100.23")]
+    client.request("GET", "/", headers=headers)
+    cookie = middleware.core.codec.encode(["location"], "1")
+    client.request("GET", "/", headers=[*headers, ("Cookie", f"consentkit={cookie}")])
+    assert seen == [
+        ("127.0.0.0", "2001:db8:abcd::", False),
+        ("127.0.0.1", "2001:db8:abcd:12::7", True),
+    ]

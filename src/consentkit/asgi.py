@@ -10,7 +10,16 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from .config import Settings
-from .core import MAX_BODY, REQUEST_HEADERS, ConsentCore, RequestState, RequestView, Response
+from .core import (
+    ADDRESS_HEADERS,
+    MAX_BODY,
+    REQUEST_HEADERS,
+    ConsentCore,
+    RequestState,
+    RequestView,
+    Response,
+    masked_address_header,
+)
 from .inject import Injector
 from .state import STATE_KEY
 
@@ -77,6 +86,9 @@ class ConsentMiddleware:
         if self.core.route(view):
             await self._endpoint(state, receive, send)
             return
+        masked = state.masked_peer()
+        if masked is not None:
+            _mask_scope(scope, view, masked)
         await self.app(scope, receive, _Responder(self.core, state, send).send)
 
     def _lifespan_send(self, send: Send) -> Send:
@@ -94,6 +106,27 @@ class ConsentMiddleware:
         if self.core.wants_body(state.view):
             body = None if self.core.body_too_large(state.view) else await _read_body(receive)
         await send_response(self.core.endpoint(state, body), state.view.method, send)
+
+
+def _mask_scope(scope: Scope, view: RequestView, masked: str) -> None:
+    """Show the app only the truncated address of a visitor without ``location`` consent."""
+    client = scope.get("client")
+    if client:
+        scope["client"] = (masked, client[1])
+    if any(name in view.headers for name in _ADDRESS_HEADER_NAMES):
+        headers = []
+        for name, value in scope["headers"]:
+            if name in _ADDRESS_HEADER_BYTES:
+                new = masked_address_header(name.decode("latin-1"), value.decode("latin-1"))
+                if new is None:
+                    continue
+                value = new.encode("latin-1")
+            headers.append((name, value))
+        scope["headers"] = headers
+
+
+_ADDRESS_HEADER_NAMES = (*ADDRESS_HEADERS, "forwarded")
+_ADDRESS_HEADER_BYTES = frozenset(name.encode("latin-1") for name in _ADDRESS_HEADER_NAMES)
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .consent import ConsentRecord
     from .location.geo import Geolocator
 
-SecretKey = Union[str, bytes]
+SecretKey = str | bytes
 
 _CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _POLICY_VERSION = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -215,6 +215,7 @@ class Settings:
     statistics: Path | None
     contact: str | None
     on_consent: Callable[[ConsentRecord], object] | None
+    mask_client_ip: bool
 
     @property
     def language_cookie_name(self) -> str:
@@ -258,6 +259,7 @@ class Settings:
         statistics: str | Path | None = None,
         contact: str | None = None,
         on_consent: Callable[[ConsentRecord], object] | None = None,
+        mask_client_ip: bool = True,
     ) -> Settings:
         """Validate the middleware options; raise ``ValueError`` naming what to change."""
         keys = _secret_keys(secret_key)
@@ -345,4 +347,5 @@ class Settings:
             statistics=statistics_path,
             contact=contact,
             on_consent=on_consent,
+            mask_client_ip=bool(mask_client_ip),
         )

@@ -5,10 +5,22 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .location.geo import Location
+
+
+class RequestSource(Protocol):
+    """Where a :class:`Consent` finds the request's address and location, lazily."""
+
+    def client_ip(self, full: bool) -> str:
+        """The client's address, in full or truncated."""
+        ...
+
+    def locate(self) -> Location | None:
+        """The approximate location of the client's address."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -38,9 +50,8 @@ class Consent:
 
     __slots__ = (
         "_client_ip",
-        "_ip_source",
         "_location",
-        "_location_source",
+        "_source",
         "consent_id",
         "decided",
         "decided_at",
@@ -60,6 +71,7 @@ class Consent:
         policy_version: str,
         consent_id: str | None = None,
         decided_at: datetime.datetime | None = None,
+        source: RequestSource | None = None,
         ip_source: Callable[[bool], str] | None = None,
         location_source: Callable[[], Location | None] | None = None,
     ) -> None:
@@ -77,8 +89,11 @@ class Consent:
         self.consent_id = consent_id
         #: When the stored choice was made (UTC), or ``None``.
         self.decided_at = decided_at
-        self._ip_source = ip_source
-        self._location_source = location_source
+        if source is None and (ip_source is not None or location_source is not None):
+            source = _CallableSource(ip_source, location_source)
+        # The middleware passes its per-request state; ip_source/location_source are for
+        # building a Consent by hand (in an app's own tests, say).
+        self._source = source
         self._client_ip: str | None = None
         self._location: Any = _UNSET
 
@@ -90,16 +105,16 @@ class Consent:
     def client_ip(self) -> str:
         """The client's address: in full with ``location`` granted, else truncated (/24, /48)."""
         if self._client_ip is None:
-            source = self._ip_source
-            self._client_ip = source(self.allows("location")) if source else ""
+            source = self._source
+            self._client_ip = source.client_ip(self.allows("location")) if source else ""
         return self._client_ip
 
     @property
     def location(self) -> Location | None:
         """The approximate location from the IP, looked up lazily; ``None`` without consent."""
         if self._location is _UNSET:
-            source = self._location_source
-            self._location = source() if source and self.allows("location") else None
+            source = self._source
+            self._location = source.locate() if source and self.allows("location") else None
         return self._location  # type: ignore[no-any-return]
 
     def as_json(self, categories_order: tuple[str, ...]) -> dict[str, Any]:
@@ -115,6 +130,24 @@ class Consent:
         return (
             f"Consent(decided={self.decided!r}, granted={sorted(self.granted)!r}, gpc={self.gpc!r})"
         )
+
+
+class _CallableSource:
+    __slots__ = ("_ip", "_location")
+
+    def __init__(
+        self,
+        ip_source: Callable[[bool], str] | None,
+        location_source: Callable[[], Location | None] | None,
+    ) -> None:
+        self._ip = ip_source
+        self._location = location_source
+
+    def client_ip(self, full: bool) -> str:
+        return self._ip(full) if self._ip else ""
+
+    def locate(self) -> Location | None:
+        return self._location() if self._location else None
 
 
 _UNSET: Any = object()

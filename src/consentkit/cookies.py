@@ -83,6 +83,13 @@ class ConsentCodec:
         return stored
 
 
+def claimed_categories(value: str) -> list[str]:
+    """The categories a consent cookie value claims, WITHOUT verifying it: only for deciding
+    that there is nothing to verify (a cookie that claims nothing grants nothing)."""
+    parts = value.split("~", 3)
+    return parts[2].split("+") if len(parts) == 4 else []
+
+
 def _parse_payload(raw: str, decided_at: int) -> StoredConsent | None:
     parts = raw.split("~", 3)
     if len(parts) != 4 or parts[0] != FORMAT_VERSION or not parts[1]:

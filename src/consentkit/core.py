@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import functools
 import json
 import logging
 import re
@@ -25,6 +26,7 @@ from .cookies import (
     ConsentCodec,
     StoredConsent,
     build_set_cookie,
+    claimed_categories,
     cookie_names,
     expiring_set_cookies,
     parse_cookie_header,
@@ -56,6 +58,9 @@ REQUEST_HEADERS = frozenset(
         "turbo-frame",
         "x-forwarded-for",
         "x-forwarded-proto",
+        "x-real-ip",
+        "true-client-ip",
+        "cf-connecting-ip",
     }
 )
 
@@ -191,6 +196,26 @@ class RequestState:
             self._consent = self.core.consent_for(self, self.stored)
         return self._consent
 
+    def client_ip(self, full: bool) -> str:
+        """The client's address: in full, or truncated."""
+        return self.core.client_address(self.view, full)
+
+    def locate(self) -> Any:
+        """The approximate location of the client's full address (no consent check here)."""
+        return self.core.locate(self.view)
+
+    def masked_peer(self) -> str | None:
+        """The truncated address the app must see instead of the peer's, or ``None`` to leave
+        the peer as it is (``location`` granted, masking off, or no peer)."""
+        core = self.core
+        peer = self.view.peer
+        if not core.settings.mask_client_ip or not peer:
+            return None
+        # Verify the cookie only when it claims `location`: masking needs no proof.
+        if core.claims_location(self.cookies) and self.consent.allows("location"):
+            return None
+        return _truncate(peer)
+
     @property
     def locale(self) -> str:
         """The banner language for this visitor."""
@@ -255,6 +280,12 @@ class ConsentCore:
         trusted = self.settings.trusted_proxies
         return bool(trusted) and view.peer is not None and is_trusted(view.peer, trusted)
 
+    def claims_location(self, cookies: dict[str, str]) -> bool:
+        """Whether the (unverified) consent cookie claims the ``location`` category."""
+        name = self.settings.cookie_name
+        value = cookies.get("__Host-" + name) or cookies.get(name)
+        return bool(value) and "location" in claimed_categories(value)  # type: ignore[arg-type]
+
     def read_stored(self, cookies: dict[str, str]) -> StoredConsent | None:
         """The valid consent in the request's cookies for this policy version, or ``None``."""
         name = self.settings.cookie_name
@@ -276,7 +307,6 @@ class ConsentCore:
             granted = stored.granted.intersection(self.optional)
         if gpc and self.settings.honor_gpc:
             granted = granted - self._gpc_refused
-        view = state.view
         return Consent(
             decided=stored is not None,
             granted=granted,
@@ -289,25 +319,26 @@ class ConsentCore:
                 if stored
                 else None
             ),
-            ip_source=lambda full: self._client_ip(view, full),
-            location_source=lambda: self._locate(view),
+            source=state,
         )
 
-    def _client_ip(self, view: RequestView, full: bool) -> str:
+    def client_address(self, view: RequestView, full: bool) -> str:
+        """The client's address for ``view`` (through trusted proxies), full or truncated."""
         address = client_ip(
             view.peer,
             view.headers.get("x-forwarded-for"),
             self.settings.trusted_proxies,
             view.headers.get("forwarded"),
         )
-        return address if full else truncate_ip(address)
+        return address if full else _truncate(address)
 
-    def _locate(self, view: RequestView) -> Any:
+    def locate(self, view: RequestView) -> Any:
+        """The approximate location of the client's full address; ``None`` on any failure."""
         geolocator = self.settings.geolocator
         if geolocator is None:
             return None
         try:
-            return geolocator.lookup(self._client_ip(view, True))
+            return geolocator.lookup(self.client_address(view, True))
         except Exception:  # a provider's failure must never reach the request
             return None
 
@@ -743,3 +774,21 @@ def safe_next(value: str | None, root_path: str = "") -> str:
 
 
 _UNSET: Any = object()
+
+
+@functools.lru_cache(maxsize=4096)
+def _truncate(address: str) -> str:
+    """:func:`truncate_ip`, remembered for the addresses seen lately (it parses each time)."""
+    return truncate_ip(address)
+
+
+#: Request headers that carry client addresses; masked like the peer's.
+ADDRESS_HEADERS = ("x-forwarded-for", "x-real-ip", "true-client-ip", "cf-connecting-ip")
+
+
+def masked_address_header(name: str, value: str) -> str | None:
+    """The value of an address-carrying header with each address truncated; ``None`` to drop
+    the header (``Forwarded``, whose syntax is not worth rewriting)."""
+    if name == "forwarded":
+        return None
+    return ", ".join(_truncate(part.strip()) or "unknown" for part in value.split(","))

@@ -14,6 +14,7 @@ from typing import Any
 
 from .config import Settings
 from .core import (
+    ADDRESS_HEADERS,
     MAX_BODY,
     REQUEST_HEADERS,
     ConsentCore,
@@ -21,6 +22,7 @@ from .core import (
     RequestState,
     RequestView,
     ResponsePlan,
+    masked_address_header,
 )
 from .inject import Injector
 from .state import STATE_KEY
@@ -118,11 +120,30 @@ class ConsentWSGIMiddleware:
             headers = [*response.headers, (b"content-length", str(len(response.body)).encode())]
             start_response(_status_line(response.status), _to_str(headers))
             return [] if view.method == "HEAD" else [response.body]
+        masked = state.masked_peer()
+        if masked is not None:
+            _mask_environ(environ, masked)
         responder = _Responder(self.core, state, start_response)
         iterable = self.app(environ, responder.start_response)
         if responder.started and responder.injector is None:
             return iterable  # nothing to rewrite: keep the app's iterable (and file_wrapper)
         return _RewrittenBody(iterable, responder)
+
+
+_ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in (*ADDRESS_HEADERS, "forwarded")}
+
+
+def _mask_environ(environ: dict[str, Any], masked: str) -> None:
+    """Show the app only the truncated address of a visitor without ``location`` consent."""
+    environ["REMOTE_ADDR"] = masked
+    for key, name in _ADDRESS_KEYS.items():
+        value = environ.get(key)
+        if value is not None:
+            new = masked_address_header(name, value)
+            if new is None:
+                del environ[key]
+            else:
+                environ[key] = new
 
 
 class _Responder:
