@@ -297,3 +297,22 @@ def test_masking_can_be_turned_off() -> None:
     client, forwarded, ip = _seen_client(middleware, None)
     assert client == ("10.0.0.9", 5555) and forwarded == b"198.51.100.23, 10.0.0.5"
     assert ip == "198.51.100.0"  # consent.client_ip is truncated all the same
+
+
+@pytest.mark.parametrize(
+    "header",
+    [("Forwarded", "for=198.51.100.1;proto=https"), ("Forwarded", "for=a, for=b;proto=https")],
+)
+def test_rfc7239_forwarded_proto_from_a_trusted_proxy(header: tuple[str, str]) -> None:
+    client = AsgiClient(ConsentMiddleware(lambda *a: None, **OPTIONS), client=("10.0.0.2", 1))  # type: ignore[arg-type]
+    response = client.request(
+        "POST",
+        "/_consent",
+        headers=[
+            header,
+            ("Sec-Fetch-Site", "same-origin"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        body=b"choice=reject_all",
+    )
+    assert response.all("set-cookie")[0].startswith("__Host-consentkit=")

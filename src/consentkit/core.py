@@ -271,9 +271,17 @@ class ConsentCore:
         """Whether the visitor's connection is HTTPS."""
         if view.scheme in ("https", "wss"):
             return True
-        proto = view.headers.get("x-forwarded-proto")
+        headers = view.headers
+        proto = headers.get("x-forwarded-proto")
+        if proto is None and "forwarded" in headers:
+            # RFC 7239: the last element is the one our trusted proxy added.
+            last = headers["forwarded"].split(",")[-1]
+            for pair in last.split(";"):
+                key, _, value = pair.strip().partition("=")
+                if key.lower() == "proto":
+                    proto = value.strip('"')
         if proto and self._peer_trusted(view):
-            return proto.split(",")[0].strip().lower() == "https"
+            return proto.split(",")[-1].strip().lower() == "https"
         return False
 
     def _peer_trusted(self, view: RequestView) -> bool:
