@@ -124,18 +124,6 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     return cookies
 
 
-def cookie_names(header: str) -> list[str]:
-    """Just the names in a ``Cookie`` header: cheaper than :func:`parse_cookie_header`."""
-    names = []
-    for part in header.replace(",", ";").split(";"):
-        name, sep, _ = part.partition("=")
-        if sep:
-            name = name.strip()
-            if name:
-                names.append(name)
-    return names
-
-
 def set_cookie_name(header_value: bytes) -> str:
     """The cookie name a ``Set-Cookie`` header value sets."""
     name, _, _ = header_value.partition(b"=")

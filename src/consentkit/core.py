@@ -27,7 +27,6 @@ from .cookies import (
     StoredConsent,
     build_set_cookie,
     claimed_categories,
-    cookie_names,
     expiring_set_cookies,
     parse_cookie_header,
     set_cookie_name,
@@ -146,13 +145,6 @@ class CookieClassifier:
             self._cache[name] = category
         return category
 
-    @property
-    def gates_anything(self) -> bool:
-        """Whether any optional category claims a cookie at all."""
-        return any(not c.required for c in self._exact.values()) or any(
-            not c.required for _, c in self._patterns
-        )
-
 
 class RequestState:
     """Per-request state: the lazily computed consent, and what the response needs.
@@ -160,12 +152,13 @@ class RequestState:
     This is what :func:`consentkit.get_consent` finds in the ASGI scope or WSGI environ.
     """
 
-    __slots__ = ("_consent", "_cookies", "_locale", "_stored", "core", "view")
+    __slots__ = ("_consent", "_cookies", "_gated", "_locale", "_stored", "core", "view")
 
     def __init__(self, core: ConsentCore, view: RequestView) -> None:
         self.core = core
         self.view = view
         self._cookies: dict[str, str] | None = None
+        self._gated: list[tuple[str, Category]] | None = None
         self._stored: Any = _UNSET
         self._consent: Consent | None = None
         self._locale: str | None = None
@@ -176,6 +169,18 @@ class RequestState:
         if self._cookies is None:
             self._cookies = parse_cookie_header(self.view.headers.get("cookie", ""))
         return self._cookies
+
+    @property
+    def gated_cookies(self) -> list[tuple[str, Category]]:
+        """The browser's cookies that belong to an optional category, with that category."""
+        if self._gated is None:
+            category_of = self.core.classifier.category_of
+            self._gated = [
+                (name, category)
+                for name in self.cookies
+                if (category := category_of(name)) is not None and not category.required
+            ]
+        return self._gated
 
     @property
     def secure(self) -> bool:
@@ -596,29 +601,12 @@ class ConsentCore:
     ) -> Headers:
         """``Set-Cookie`` headers that expire the browser's cookies of refused categories."""
         headers: Headers = []
-        raw = state.view.headers.get("cookie")
-        if not raw:
-            return headers
         host = state.view.headers.get("host", "")
-        secure = state.secure
-        for name in cookie_names(raw):
-            category = self.classifier.category_of(name)
-            if (
-                category is not None
-                and not category.required
-                and not consent.allows(category.name)
-                and name not in keep
-            ):
-                headers.extend((b"set-cookie", v) for v in expiring_set_cookies(name, host, secure))
+        for name, category in state.gated_cookies:
+            if not consent.allows(category.name) and name not in keep:
+                for value in expiring_set_cookies(name, host, state.secure):
+                    headers.append((b"set-cookie", value))
         return headers
-
-    def _has_gated_cookie(self, raw_cookie: str) -> bool:
-        category_of = self.classifier.category_of
-        for name in cookie_names(raw_cookie):
-            category = category_of(name)
-            if category is not None and not category.required:
-                return True
-        return False
 
     def response_plan(
         self, state: RequestState, status: int, headers: Headers
@@ -636,8 +624,7 @@ class ConsentCore:
             elif name == b"content-encoding":
                 encoded = value.strip().lower() not in (b"", b"identity")
         is_html = content_type[:9].lower() == b"text/html"
-        raw_cookie = state.view.headers.get("cookie")
-        sent_gated = bool(raw_cookie) and self._has_gated_cookie(raw_cookie)  # type: ignore[arg-type]
+        sent_gated = "cookie" in state.view.headers and bool(state.gated_cookies)
         if not (is_html or set_cookie or sent_gated):
             return None
 
