@@ -93,6 +93,11 @@ def test_bad_category_names(name: str) -> None:
         Category(name)
 
 
+def test_a_required_category_cannot_be_refused_by_gpc() -> None:
+    with pytest.raises(ValueError, match="required and gpc_opt_out"):
+        Category("necessary", required=True, gpc_opt_out=True)
+
+
 def test_category_cookies_must_be_a_sequence() -> None:
     with pytest.raises(ValueError, match=r"cookies=\('_ga',\)"):
         Category("analytics", cookies="_ga")  # type: ignore[arg-type]

@@ -58,6 +58,11 @@ class Category:
                 f"Category name {self.name!r} is not valid: use 1 to 32 lowercase letters, "
                 "digits or underscores, starting with a letter (e.g. 'analytics')."
             )
+        if self.required and self.gpc_opt_out:
+            raise ValueError(
+                f"Category {self.name!r} is required and gpc_opt_out: a required category is "
+                "never refused, not even by Global Privacy Control; drop one of the two."
+            )
         cookies = self.cookies
         if isinstance(cookies, str):
             raise ValueError(
