@@ -109,7 +109,14 @@ class BannerRenderer:
         self._lock = threading.Lock()
         # Fail at start-up, not on a visitor's request, when an override does not render.
         for locale in settings.locales:
-            self._banner(locale, "")
+            try:
+                self._banner(locale, "")
+            except jinja2.TemplateError as error:
+                raise ValueError(
+                    f"consentkit/banner.html does not render for locale {locale!r}: {error}. "
+                    "Fix the override in template_dirs "
+                    f"({', '.join(str(d) for d in settings.template_dirs) or 'none given'})."
+                ) from error
 
     # -- static files ---------------------------------------------------------------------
 

@@ -85,7 +85,8 @@ class Catalogs:
         """The banner locale: the visitor's explicit choice, then ``Accept-Language``, then the
         default. Negotiation runs once per distinct header (a bounded cache)."""
         if chosen:
-            locale = self._lower.get(chosen.replace("-", "_").lower())
+            wanted = chosen.replace("-", "_").lower()
+            locale = self._lower.get(wanted) or self._lower.get(wanted.split("_")[0])
             if locale:
                 return locale
         if not accept_language:
@@ -181,7 +182,7 @@ class Catalogs:
                     "purpose": gettext(purpose),
                     "lifetime": lifetime_text,
                     # A cookie the middleware can see and remove is one of the site's own.
-                    "party": gettext("First party (this site)"),
+                    "party": gettext("First party"),
                 }
             )
         return details

@@ -104,18 +104,16 @@
     activate(granted);
   }
 
-  /* Keep the focused element visible above the fixed banner (WCAG 2.4.11), and let the end
-     of the page scroll clear of it. */
+  /* Tell the stylesheet the banner's real height: it keeps the focused element above the
+     fixed banner (WCAG 2.4.11) and lets the end of the page scroll clear of it. */
   function makeRoom(banner) {
     var root = document.documentElement;
-    var spacer = document.createElement("div");
-    spacer.className = "consentkit-spacer";
-    spacer.setAttribute("aria-hidden", "true");
-    document.body.appendChild(spacer);
     function measure() {
-      var height = banner.hidden ? 0 : banner.getBoundingClientRect().height;
-      root.style.scrollPaddingBottom = height ? height + 16 + "px" : "";
-      spacer.style.height = height ? height + "px" : "0";
+      if (banner.hidden) {
+        root.style.removeProperty("--consentkit-height");
+      } else {
+        root.style.setProperty("--consentkit-height", banner.getBoundingClientRect().height + "px");
+      }
     }
     measure();
     if (window.ResizeObserver) {
