@@ -3,11 +3,8 @@ as a real process."""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from consentkit import ConsentWSGIMiddleware
 from consentkit.cli import main
 from consentkit.config import Settings
 from tests.servers import free_port, serve_wsgi
+from tests.test_examples import serve_command
 
 CONSENTKIT = str(Path(sys.executable).parent / "consentkit")
 KEY = "กุญแจลับสำหรับทดสอบ-0123456789abcdef"
@@ -155,45 +153,12 @@ def test_missing_extra_says_what_to_install(
 
 
 @pytest.fixture
-def demo() -> Iterator[tuple[str, str]]:
+def demo(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """``consentkit demo`` running in its own process: (base URL, what it printed)."""
     port = free_port()
-    process = subprocess.Popen(
-        [CONSENTKIT, "demo", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        printed = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            printed.append(line)
-            if line.startswith("Open http://"):
-                break
-        base_url = f"http://127.0.0.1:{port}"
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(base_url + "/_consent", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield base_url, "".join(printed)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-        if process.stdout is not None:
-            process.stdout.close()
+    log = tmp_path / "demo.log"
+    with serve_command([CONSENTKIT, "demo", "--port", str(port)], port, log) as base_url:
+        yield base_url, log.read_text(encoding="utf-8")
 
 
 @pytest.mark.server

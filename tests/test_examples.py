@@ -55,31 +55,24 @@ def _wait(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the example exited with status {process.returncode}")
+            raise RuntimeError(f"the server exited with status {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"the example did not listen on port {port} within {timeout} s")
+    raise RuntimeError(f"the server did not listen on port {port} within {timeout} s")
 
 
 @contextmanager
-def running(name: str, log_dir: Path) -> Iterator[str]:
-    """Example ``name`` started with its documented command; its whole process group is
-    killed at the end."""
-    port = free_port()
-    log = log_dir / "server.log"
+def serve_command(argv: list[str], port: int, log: Path) -> Iterator[str]:
+    """``argv`` running in its own process group until it listens on ``port``, its output in
+    ``log``; the whole group is killed at the end. Yields the base URL."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("CONSENTKIT_SECRET_KEY", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            _argv(EXAMPLES[name], port),
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     try:
         try:
@@ -94,6 +87,14 @@ def running(name: str, log_dir: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=15)
+
+
+@contextmanager
+def running(name: str, log_dir: Path) -> Iterator[str]:
+    """Example ``name`` started with its documented command on a free port."""
+    port = free_port()
+    with serve_command(_argv(EXAMPLES[name], port), port, log_dir / "server.log") as base_url:
+        yield base_url
 
 
 @pytest.fixture(params=sorted(EXAMPLES), scope="module")
