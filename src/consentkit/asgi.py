@@ -191,9 +191,10 @@ class _Responder:
             if self.pending is not None:
                 await self.send_downstream({**self.pending, "headers": self.plan.headers})
                 self.pending = None
-            body = self.injector.feed(message.get("body", b""))
-            if not message.get("more_body", False):
-                body += self.injector.finish()
+            if message.get("more_body", False):
+                body = self.injector.feed(message.get("body", b""))
+            else:  # the last (often the only) chunk: whole() skips scanning a one-piece body
+                body = self.injector.whole(message.get("body", b""))
                 self.injector = None
             await self.send_downstream({**message, "body": body})
             return

@@ -147,13 +147,22 @@ def _mask_environ(environ: dict[str, Any], masked: str) -> None:
 
 
 class _Responder:
-    __slots__ = ("core", "injector", "start_response_downstream", "started", "state", "write")
+    __slots__ = (
+        "core",
+        "injector",
+        "length",
+        "start_response_downstream",
+        "started",
+        "state",
+        "write",
+    )
 
     def __init__(self, core: ConsentCore, state: RequestState, start_response: StartResponse):
         self.core = core
         self.state = state
         self.start_response_downstream = start_response
         self.injector: Injector | None = None
+        self.length = -1  # the body's declared Content-Length, when it is being rewritten
         self.started = False
         self.write: Callable[[bytes], object] | None = None
 
@@ -165,9 +174,13 @@ class _Responder:
         except ValueError:
             code = 500
         plan: ResponsePlan | None = self.core.response_plan(self.state, code, _to_bytes(headers))
+        self.injector = plan.injector if plan is not None else None
+        if self.injector is not None:
+            for name, value in headers:
+                if name.lower() == "content-length" and value.isdigit():
+                    self.length = int(value)
         if plan is not None:
             headers = _to_str(plan.headers)
-        self.injector = plan.injector if plan is not None else None
         self.started = True
         if exc_info is not None:
             write = self.start_response_downstream(status, headers, exc_info)
@@ -197,6 +210,10 @@ class _RewrittenBody:
             injector = responder.injector
             if injector is None:
                 yield chunk
+                continue
+            if len(chunk) == responder.length:  # the whole body at once: no need to scan it
+                responder.injector = None
+                yield injector.whole(chunk)
                 continue
             out = injector.feed(chunk)
             if out:

@@ -1,0 +1,47 @@
+"""The fast paths the benchmarks asked for give the same pages as the general ones."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consentkit.inject import Injector
+
+SNIPPET = "<aside>แบนเนอร์คุกกี้</aside>".encode()
+TAGS = [b"</body>", b"</BODY>", b"</Body >", b"</bo", b"</body"]
+
+
+def streamed(body: bytes) -> bytes:
+    injector = Injector(SNIPPET)
+    return injector.feed(body) + injector.finish()
+
+
+@given(
+    st.binary(max_size=120).filter(lambda b: b"</body" not in b.lower()),
+    st.sampled_from(TAGS),
+    st.binary(max_size=120).filter(lambda b: b"</body" not in b.lower()),
+)
+def test_whole_body_matches_streaming_with_one_closing_tag(a: bytes, tag: bytes, b: bytes) -> None:
+    body = a + tag + b
+    assert Injector(SNIPPET).whole(body) == streamed(body)
+
+
+def test_whole_body_without_closing_tag_appends() -> None:
+    body = "<p>สวัสดี</p>".encode()
+    assert Injector(SNIPPET).whole(body) == body + SNIPPET
+
+
+def test_whole_body_goes_before_the_last_closing_tag() -> None:
+    body = b'<body><script>var s = "</body>";</script><p>x</p></BODY></html>'
+    result = Injector(SNIPPET).whole(body)
+    assert result == body.replace(b"</BODY>", SNIPPET + b"</BODY>")
+    assert result.count(SNIPPET) == 1
+
+
+def test_whole_after_feeding_falls_back_to_streaming() -> None:
+    injector = Injector(SNIPPET)
+    page = "<html><body><p>ก</p></body></html>".encode()
+    cut = page.index(b"</body") + 4
+    first = injector.feed(page[:cut])
+    rest = injector.whole(page[cut:])
+    assert first + rest == page.replace(b"</body>", SNIPPET + b"</body>")
