@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from django.urls import path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -69,7 +70,7 @@ def test_template_context_in_starlette(root_path: str, expected: str) -> None:
 
 
 def test_template_context_in_flask() -> None:
-    flask = pytest.importorskip("flask")
+    import flask
     from werkzeug.test import Client
 
     app = flask.Flask(__name__)
@@ -80,11 +81,14 @@ def test_template_context_in_flask() -> None:
     def home() -> str:
         return flask.render_template_string(
             "{{ consent.decided }}|{{ consent.allows('marketing') }}|"
-            "{{ consent_preferences_url }}|{{ csp_nonce == csp_nonce }}"
+            "{{ consent_preferences_url }}|{{ csp_nonce == csp_nonce }}|"
+            "{{ consentkit_preferences_link(request) }}"
         )
 
     body = Client(app).get("/", base_url="http://localhost/shop").get_data(as_text=True)
-    assert body.startswith("False|False|/shop/_consent/preferences|True")
+    assert body.startswith("False|False|/shop/_consent/preferences|True|<a ")
+    assert 'href="/shop/_consent/preferences' in body.split("|")[4]
+    assert "ตั้งค่าคุกกี้" in body.split("|")[4]
     assert 'id="consentkit-banner"' in body
 
 
@@ -117,7 +121,7 @@ def test_django_bad_settings_are_a_value_error(value: Any, message: str) -> None
 
 
 def _django_configured() -> Any:
-    django = pytest.importorskip("django")
+    import django
     from django.conf import settings
 
     if not settings.configured:
@@ -150,20 +154,25 @@ def _django_page(request: Any) -> Any:
     template = engines["django"].from_string(
         "{% load consentkit %}{% if consent|allows:'analytics' %}อนุญาต{% else %}ไม่อนุญาต"
         "{% endif %}|{% consent_preferences_url %}|{% get_consent as c %}{{ c.decided }}"
+        "{% if request.consentkit_links %}|{% consent_preferences_link %}|{% consent_mode_tag %}"
+        "{% endif %}"
     )
     return HttpResponse(template.render({}, request))
 
 
-urlpatterns: list[Any] = []
+def _django_links_page(request: Any) -> Any:
+    request.consentkit_links = True
+    return _django_page(request)
+
+
+urlpatterns = [path("", _django_page), path("links", _django_links_page)]
 
 
 def test_django_wrapped_wsgi_application_and_template_tags() -> None:
     _django_configured()
     from django.core.wsgi import get_wsgi_application
-    from django.urls import path
     from werkzeug.test import Client
 
-    urlpatterns[:] = [path("", _django_page)]
     client = Client(wrap_wsgi(get_wsgi_application()))
     first = client.get("/").get_data(as_text=True)
     assert first.startswith("ไม่อนุญาต|/_ck/preferences|False")
@@ -175,6 +184,18 @@ def test_django_wrapped_wsgi_application_and_template_tags() -> None:
     body = client.get("/").get_data(as_text=True)
     assert body.startswith("อนุญาต|/_ck/preferences|True")
     assert 'id="consentkit-banner"' not in body
+
+
+def test_django_link_tags_render_markup_unescaped() -> None:
+    _django_configured()
+    from django.core.wsgi import get_wsgi_application
+    from werkzeug.test import Client
+
+    body = Client(wrap_wsgi(get_wsgi_application())).get("/links").get_data(as_text=True)
+    link, tag = body.split("|")[3:5]
+    assert link.startswith("<a ") and 'href="/_ck/preferences' in link
+    assert "ตั้งค่าคุกกี้" in link
+    assert tag.startswith("<script") and "data-consentkit-head" in tag
 
 
 def test_django_without_the_wrapper_falls_back_safely(caplog: pytest.LogCaptureFixture) -> None:

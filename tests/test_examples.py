@@ -192,3 +192,15 @@ def test_fastapi_dependency_returns_the_consent(tmp_path: Path) -> None:
         assert client.get("/api/consent").json() == {"decided": False, "analytics": False}
         client.post("/_consent", data={"choice": "accept_all"}, headers={"origin": base_url})
         assert client.get("/api/consent").json() == {"decided": True, "analytics": True}
+
+
+def test_consentkit_check_passes_every_example(example: str) -> None:
+    """What a first-time visitor receives from the cookie-setting page: banner, no ``_ga``."""
+    done = subprocess.run(
+        [str(BIN / "consentkit"), "check", example + "/tracking"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "present" in done.stdout

@@ -25,6 +25,7 @@ import secrets
 from collections.abc import MutableMapping
 from typing import Any
 
+from .. import links
 from ..consent import Consent
 from ..state import find_state, get_consent
 
@@ -76,7 +77,9 @@ def csp_nonce(request: Any) -> str:
 
 
 def consent_context(request: Any) -> dict[str, Any]:
-    """The template variables: ``consent``, ``consent_preferences_url`` and ``csp_nonce``.
+    """The template variables: ``consent``, ``consent_preferences_url``, ``csp_nonce``, and the
+    snippet functions of :mod:`consentkit.links` (``consentkit_preferences_link(request)``,
+    ``consentkit_consent_mode_tag(request, nonce=csp_nonce)``).
 
     A Starlette ``Jinja2Templates`` context processor as it is, and the body of a Flask or
     Quart context processor.
@@ -86,4 +89,6 @@ def consent_context(request: Any) -> dict[str, Any]:
         "consent": consent,
         "consent_preferences_url": preferences_url(request),
         "csp_nonce": csp_nonce(request),
+        "consentkit_preferences_link": links.preferences_link,
+        "consentkit_consent_mode_tag": links.consent_mode_tag,
     }

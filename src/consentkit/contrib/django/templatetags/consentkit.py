@@ -6,6 +6,8 @@
     {% if consent|allows:"analytics" %}...{% endif %}
     <a href="{% consent_preferences_url %}">ตั้งค่าคุกกี้</a>
     <script nonce="{% csp_nonce %}">...</script>
+    <footer>{% consent_preferences_link %}</footer>      (a ready-made, translated link)
+    <head>{% consent_mode_tag %} ...Google tags...</head>  (Google Consent Mode defaults)
 
 ``consent`` comes from the context processor, or ``{% get_consent as consent %}``.
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 from django import template  # type: ignore[import-untyped]
 
+from .... import links
 from ....consent import Consent
 from ....state import find_state
 from ...templating import csp_nonce as _csp_nonce
@@ -51,7 +54,21 @@ def csp_nonce(context: Any) -> str:
     return _csp_nonce(context["request"])
 
 
+def consent_preferences_link(context: Any, text: str | None = None) -> str:
+    """``{% consent_preferences_link %}``: :func:`consentkit.links.preferences_link`."""
+    return links.preferences_link(context["request"], text)
+
+
+def consent_mode_tag(context: Any) -> str:
+    """``{% consent_mode_tag %}``: :func:`consentkit.links.consent_mode_tag`, with the
+    request's CSP nonce."""
+    request = context["request"]
+    return links.consent_mode_tag(request, nonce=_csp_nonce(request))
+
+
 register.filter("allows", allows)
+register.simple_tag(consent_preferences_link, takes_context=True)
+register.simple_tag(consent_mode_tag, takes_context=True)
 register.simple_tag(get_consent, takes_context=True)
 register.simple_tag(consent_preferences_url, takes_context=True)
 register.simple_tag(csp_nonce, takes_context=True)
