@@ -64,6 +64,8 @@ REQUEST_HEADERS = frozenset(
 )
 
 _NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/=_-]{1,128})'")
+#: Banners remembered per (locale, root path, page); ~4 KB each, so at most ~1 MB.
+_BANNER_CACHE_SIZE = 256
 _CHOICES = frozenset({"accept_all", "reject_all", "save"})
 _SECURITY_HEADERS: Headers = [
     (b"x-content-type-options", b"nosniff"),
@@ -248,6 +250,7 @@ class ConsentCore:
         )
         self._prefix = settings.prefix
         self._prefix_slash = settings.prefix + "/"
+        self._banners: dict[tuple[str, str, str], bytes] = {}
         self._undecided = Consent(
             decided=False,
             granted=frozenset(),
@@ -608,6 +611,20 @@ class ConsentCore:
                     headers.append((b"set-cookie", value))
         return headers
 
+    def _banner(self, locale: str, root_path: str, next_path: str, nonce: str | None) -> bytes:
+        """The renderer's banner, remembered per (locale, root path, page) when there is no
+        CSP nonce: a visitor's page views splice the same values each time (bounded)."""
+        if nonce is not None:
+            return self.renderer.banner(locale, root_path, next_path, nonce)
+        key = (locale, root_path, next_path)
+        snippet = self._banners.get(key)
+        if snippet is None:
+            snippet = self.renderer.banner(locale, root_path, next_path, None)
+            if len(self._banners) >= _BANNER_CACHE_SIZE:
+                self._banners.clear()
+            self._banners[key] = snippet
+        return snippet
+
     def response_plan(
         self, state: RequestState, status: int, headers: Headers
     ) -> ResponsePlan | None:
@@ -615,45 +632,55 @@ class ConsentCore:
         content_type = b""
         encoded = False
         set_cookie = False
-        headers = [(name.lower(), value) for name, value in headers]
+        vary_index = -1
+        csp: bytes | None = None
+        lowered: Headers = []
         for name, value in headers:
+            name = name.lower()
             if name == b"content-type":
                 content_type = value
             elif name == b"set-cookie":
                 set_cookie = True
             elif name == b"content-encoding":
                 encoded = value.strip().lower() not in (b"", b"identity")
+            elif name == b"vary":
+                vary_index = len(lowered)
+            elif name == b"content-security-policy":
+                csp = value
+            lowered.append((name, value))
         is_html = content_type[:9].lower() == b"text/html"
         sent_gated = "cookie" in state.view.headers and bool(state.gated_cookies)
         if not (is_html or set_cookie or sent_gated):
             return None
 
         consent = state.consent
-        category_of = self.classifier.category_of
-        out: Headers = []
+        out = lowered
         kept: set[str] = set()
-        vary_index = -1
-        csp: bytes | None = None
-        for name, value in headers:
-            if name == b"set-cookie":
-                cookie = set_cookie_name(value)
-                category = category_of(cookie)
-                if (
-                    category is not None
-                    and not category.required
-                    and not consent.allows(category.name)
-                    and not _is_deletion(value)
-                ):
-                    continue
-                kept.add(cookie)
-            elif name == b"vary":
-                vary_index = len(out)
-            elif name == b"content-security-policy":
-                csp = value
-            out.append((name, value))
-        if sent_gated:
-            out.extend(self._expire_refused(state, consent, kept))
+        if set_cookie:  # drop the app's cookies of refused categories
+            category_of = self.classifier.category_of
+            out = []
+            vary_index = -1
+            for name, value in lowered:
+                if name == b"set-cookie":
+                    cookie = set_cookie_name(value)
+                    category = category_of(cookie)
+                    if (
+                        category is not None
+                        and not category.required
+                        and not consent.allows(category.name)
+                        and not _is_deletion(value)
+                    ):
+                        continue
+                    kept.add(cookie)
+                elif name == b"vary":
+                    vary_index = len(out)
+                out.append((name, value))
+        expired = self._expire_refused(state, consent, kept) if sent_gated else None
+        if expired:
+            out.extend(expired)
         if not is_html:
+            if not (set_cookie or expired):
+                return None  # the browser's cookies are all allowed: nothing to change
             return ResponsePlan(out, None)
 
         _add_vary(out, vary_index, b"Cookie")
@@ -676,7 +703,7 @@ class ConsentCore:
             nonce = match.group(1).decode("ascii") if match else None
         if not consent.decided:
             next_path = view.root_path + view.path + ("?" + view.query if view.query else "")
-            snippet = self.renderer.banner(state.locale, view.root_path, next_path, nonce)
+            snippet = self._banner(state.locale, view.root_path, next_path, nonce)
             _add_vary(out, _find(out, b"vary"), b"Accept-Language")
         else:
             granted = [n for n in self.optional if n in consent.granted]
