@@ -205,3 +205,16 @@ def test_django_without_the_wrapper_falls_back_safely(caplog: pytest.LogCaptureF
     response = _django_page(RequestFactory().get("/"))
     assert response.content.decode() == "ไม่อนุญาต|/_ck/preferences|"
     assert "wrap_wsgi" in caplog.text
+
+
+def test_django_check_warns_about_gzip_inside_consentkit() -> None:
+    _django_configured()
+    from django.test import override_settings
+
+    from consentkit.contrib.django.checks import check_compression_outside
+
+    assert check_compression_outside() == []
+    with override_settings(MIDDLEWARE=["django.middleware.gzip.GZipMiddleware"]):
+        warnings = check_compression_outside()
+    assert [w.id for w in warnings] == ["consentkit.W001"]
+    assert "GZipMiddleware" in warnings[0].msg

@@ -1,4 +1,4 @@
-"""The Django app that makes ``{% load consentkit %}`` available."""
+"""The Django app: ``{% load consentkit %}`` and consentkit's system checks."""
 
 from __future__ import annotations
 
@@ -11,3 +11,11 @@ class ConsentKitConfig(AppConfig):  # type: ignore[misc]
     name = "consentkit.contrib.django"
     label = "consentkit"
     verbose_name = "consentkit"
+
+    def ready(self) -> None:
+        """Register the system checks."""
+        from django.core import checks  # type: ignore[import-untyped]
+
+        from .checks import check_compression_outside
+
+        checks.register(check_compression_outside)
