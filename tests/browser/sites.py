@@ -1,5 +1,6 @@
 """Two small sites for the real-browser tests: a Starlette app (served by uvicorn) and a
-Flask app (served by werkzeug's WSGI server), each behind consentkit with the same pages.
+Flask app (served by werkzeug's WSGI server), each behind consentkit with the same pages
+(the Starlette pages put the Consent Mode tag in ``<head>``, the Flask pages do not).
 
 Every page sets a session cookie (necessary), ``_ga`` (analytics) and ``_fbp`` (marketing)
 from the server, and carries ``<script type="text/plain" data-consent=...>`` scripts that
@@ -50,10 +51,15 @@ _MARK = (
 )
 
 
-def page(title: str, request: Any, nonce: str | None = None, links: int = 2) -> str:
+def page(
+    title: str, request: Any, nonce: str | None = None, links: int = 2, head_tag: bool = True
+) -> str:
     """A page of the test site: a Thai heading, some links, a footer with the preferences
-    link, and consent-gated scripts (analytics, marketing, and a gated "Google tag")."""
+    link, and consent-gated scripts (analytics, marketing, and a gated "Google tag"). With
+    ``head_tag`` the Consent Mode default comes from the ``<head>`` helper, else from the
+    injected script alone."""
     n = f' nonce="{nonce}"' if nonce else ""
+    head = consent_mode_tag(request, nonce=nonce) if head_tag else ""
     items = "".join(f'<li><a href="/long#item-{i}">ลิงก์ที่ {i}</a></li>' for i in range(links))
     return f"""<!DOCTYPE html>
 <html lang="th">
@@ -61,7 +67,7 @@ def page(title: str, request: Any, nonce: str | None = None, links: int = 2) -> 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-{consent_mode_tag(request, nonce=nonce)}
+{head}
 <script type="text/plain" data-consent="analytics" src="/assets/gtag.js"{n}></script>
 </head>
 <body>
@@ -130,7 +136,8 @@ def flask_site(**options: Any) -> Any:
         nonce = secrets.token_urlsafe(16) if path == "/csp" else None
         title, links = _route(path)
         response = flask.Response(
-            page(title, flask.request, nonce, links), content_type="text/html; charset=utf-8"
+            page(title, flask.request, nonce, links, head_tag=False),
+            content_type="text/html; charset=utf-8",
         )
         for cookie in COOKIES:
             response.headers.add("Set-Cookie", f"{cookie}; Path=/")
