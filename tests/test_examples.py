@@ -4,6 +4,7 @@ over HTTP: banner for a new visitor, none after a choice, ``_ga`` gated, prefere
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -170,11 +171,12 @@ def test_preferences_page_is_reachable(example: str) -> None:
 
 def test_flask_example_overrides_the_banner_intro() -> None:
     """The Flask example's own consentkit/banner.html replaces one block and keeps the rest."""
-    sys.path.insert(0, str(ROOT / "examples" / "flask"))
-    try:
-        import app as flask_example  # type: ignore[import-not-found]
-    finally:
-        sys.path.pop(0)
+    spec = importlib.util.spec_from_file_location(
+        "consentkit_flask_example", ROOT / "examples" / "flask" / "app.py"
+    )
+    assert spec is not None and spec.loader is not None
+    flask_example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(flask_example)
     from werkzeug.test import Client
 
     client = Client(flask_example.app)
@@ -184,7 +186,6 @@ def test_flask_example_overrides_the_banner_intro() -> None:
     assert 'id="consentkit-reject-all"' in thai
     english = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Baan Suan Coffee counts visits" in english
-    sys.modules.pop("app", None)
 
 
 def test_fastapi_dependency_returns_the_consent(tmp_path: Path) -> None:
