@@ -330,12 +330,8 @@ class ConsentCore:
             gpc=gpc,
             policy_version=self.settings.policy_version,
             consent_id=stored.consent_id if stored else None,
-            decided_at=(
-                datetime.datetime.fromtimestamp(stored.decided_at, datetime.timezone.utc)
-                if stored
-                else None
-            ),
-            source=state,
+            decided_at=_utc(stored.decided_at) if stored else None,
+            source=_AddressSource(self, state.view),
         )
 
     def client_address(self, view: RequestView, full: bool) -> str:
@@ -796,6 +792,32 @@ def safe_next(value: str | None, root_path: str = "") -> str:
 
 
 _UNSET: Any = object()
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc(timestamp: int) -> datetime.datetime:
+    """The UTC time of a consent cookie's timestamp (remembered: a visitor sends it often)."""
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+
+
+class _AddressSource:
+    """How a :class:`Consent` reaches the request's address and location: the core and the
+    view, not the :class:`RequestState` that holds the consent, so that no reference cycle is
+    left for the garbage collector to find after every request."""
+
+    __slots__ = ("core", "view")
+
+    def __init__(self, core: ConsentCore, view: RequestView) -> None:
+        self.core = core
+        self.view = view
+
+    def client_ip(self, full: bool) -> str:
+        """The client's address: in full, or truncated."""
+        return self.core.client_address(self.view, full)
+
+    def locate(self) -> Any:
+        """The approximate location of the client's full address."""
+        return self.core.locate(self.view)
 
 
 @functools.lru_cache(maxsize=4096)
