@@ -113,7 +113,7 @@ def _mask_scope(scope: Scope, view: RequestView, masked: str) -> None:
     client = scope.get("client")
     if client:
         scope["client"] = (masked, client[1])
-    if any(name in view.headers for name in _ADDRESS_HEADER_NAMES):
+    if not _ADDRESS_HEADER_SET.isdisjoint(view.headers):
         headers = []
         for name, value in scope["headers"]:
             if name in _ADDRESS_HEADER_BYTES:
@@ -126,6 +126,7 @@ def _mask_scope(scope: Scope, view: RequestView, masked: str) -> None:
 
 
 _ADDRESS_HEADER_NAMES = (*ADDRESS_HEADERS, "forwarded")
+_ADDRESS_HEADER_SET = frozenset(_ADDRESS_HEADER_NAMES)
 _ADDRESS_HEADER_BYTES = frozenset(name.encode("latin-1") for name in _ADDRESS_HEADER_NAMES)
 
 

@@ -103,6 +103,10 @@ def _parse_payload(raw: str, decided_at: int) -> StoredConsent | None:
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
+_PARSED: dict[str, dict[str, str]] = {}
+_PARSED_CACHE_SIZE = 1024
+
+
 def parse_cookie_header(header: str) -> dict[str, str]:
     """Cookie pairs from a ``Cookie`` header (several headers joined with ``'; '``).
 
@@ -110,7 +114,22 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     without losing the others; the first of duplicate names wins (the most specific path).
     Commas separate pairs too: WSGI servers join repeated ``Cookie`` headers with ``","``, and
     no valid cookie value holds one.
+
+    A visitor sends the same header with every request: the pairs of the last headers seen are
+    remembered (bounded), and each call gets its own copy.
     """
+    cached = _PARSED.get(header)
+    if cached is not None:
+        return cached.copy()
+    cookies = _parse_cookie_header(header)
+    if len(header) <= 4096:
+        if len(_PARSED) >= _PARSED_CACHE_SIZE:
+            _PARSED.clear()
+        _PARSED[header] = cookies.copy()
+    return cookies
+
+
+def _parse_cookie_header(header: str) -> dict[str, str]:
     cookies: dict[str, str] = {}
     for part in header.replace(",", ";").split(";"):
         name, sep, value = part.partition("=")
