@@ -11,7 +11,9 @@ import asyncio
 from typing import Any
 
 from .apps import BROWSER_HEADERS, CONSENT_OPTIONS, UNDECIDED_COOKIE, asgi_variants
-from .harness import Case, Result, interleave
+from .harness import Case, Result, interleave, with_baselines
+
+_KIND_OF_PATH = {"/": "HTML", "/api": "JSON"}
 
 _REQUEST = {"type": "http.request", "body": b"", "more_body": False}
 
@@ -98,27 +100,19 @@ def cases(loop: asyncio.AbstractEventLoop) -> list[Case]:
     variants = asgi_variants()
     jar = cookies(loop, variants)
     plan = [
-        ("bare HTML", "bare", "/", None, None),
-        ("bare JSON", "bare", "/api", None, None),
-        ("no-op middleware HTML", "noop", "/", None, "bare HTML"),
-        ("no-op middleware JSON", "noop", "/api", None, "bare JSON"),
-        ("session HTML", "session", "/", jar["session"], "bare HTML"),
-        ("session JSON", "session", "/api", jar["session"], "bare JSON"),
-        ("consentkit (a) no cookie, HTML + banner", "consentkit", "/", None, "bare HTML"),
-        (
-            "consentkit (b) undecided with cookies, HTML + banner",
-            "consentkit",
-            "/",
-            jar["undecided"],
-            "bare HTML",
-        ),
-        ("consentkit (c) decided, HTML + loader", "consentkit", "/", jar["decided"], "bare HTML"),
-        ("consentkit (d) decided, JSON", "consentkit", "/api", jar["decided"], "bare JSON"),
+        ("no-op middleware HTML", "noop", "/", None),
+        ("no-op middleware JSON", "noop", "/api", None),
+        ("session HTML", "session", "/", "session"),
+        ("session JSON", "session", "/api", "session"),
+        ("consentkit (a) no cookie, HTML + banner", "consentkit", "/", None),
+        ("consentkit (b) undecided with cookies, HTML + banner", "consentkit", "/", "undecided"),
+        ("consentkit (c) decided, HTML + loader", "consentkit", "/", "decided"),
+        ("consentkit (d) decided, JSON", "consentkit", "/api", "decided"),
     ]
     result = []
-    for name, variant, path, cookie, baseline in plan:
+    for name, variant, path, kind, baseline in with_baselines(plan, "bare", _KIND_OF_PATH):
         app = variants[variant]
-        scope = build_scope(path, cookie)
+        scope = build_scope(path, jar[kind] if kind else None)
         _check(loop, name, app, scope)
         result.append(Case(name, _runner(loop, app, scope), baseline))
     return result

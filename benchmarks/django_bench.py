@@ -48,6 +48,13 @@ _CC_BLOCK = """
 </script>
 """
 
+#: The stateless part of ``startproject``'s middleware (CommonMiddleware sets Content-Length).
+BASE_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
 _configured: dict[str, Any] = {}
 
 
@@ -71,7 +78,7 @@ def setup() -> dict[str, Any]:
         USE_TZ=True,
         ROOT_URLCONF=urls.__name__,
         INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "cookie_consent"],
-        MIDDLEWARE=[],
+        MIDDLEWARE=BASE_MIDDLEWARE,
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": database.name}},
         STATIC_URL="/static/",
         TEMPLATES=[
@@ -116,9 +123,9 @@ def setup() -> dict[str, Any]:
     _cookie_groups()
 
     plain_handler = WSGIHandler()
-    settings.MIDDLEWARE = ["cookie_consent.middleware.CleanCookiesMiddleware"]
+    settings.MIDDLEWARE = [*BASE_MIDDLEWARE, "cookie_consent.middleware.CleanCookiesMiddleware"]
     cc_handler = WSGIHandler()
-    settings.MIDDLEWARE = []
+    settings.MIDDLEWARE = BASE_MIDDLEWARE
     try:
         from consentkit.contrib.django import wrap_wsgi
 
@@ -181,25 +188,17 @@ def cases() -> list[Case]:
     token = core.codec.encode(["functional", "analytics"], core.settings.policy_version)
     decided = f"consentkit={token}; theme=dark; _ga=GA1.1.1234567890.1764000000"
     cc_decided = _cc_accepted_cookie()
+    plain = "Django plain, no cookie"
+    plain_cc = "Django plain, django-cookie-consent decided visitor's cookies"
+    plain_ck = "Django plain, consentkit decided visitor's cookies"
     plan = [
-        ("Django plain, no cookie", "plain", "/", None, None),
-        ("Django plain, cookies", "plain", "/", "theme=dark", None),
-        (
-            "django-cookie-consent, undecided",
-            "cookie_consent",
-            "/cc/",
-            None,
-            "Django plain, no cookie",
-        ),
-        (
-            "django-cookie-consent, decided",
-            "cookie_consent",
-            "/cc/",
-            cc_decided,
-            "Django plain, cookies",
-        ),
-        ("consentkit, undecided + banner", "consentkit", "/", None, "Django plain, no cookie"),
-        ("consentkit, decided + loader", "consentkit", "/", decided, "Django plain, cookies"),
+        (plain, "plain", "/", None, None),
+        (plain_cc, "plain", "/", cc_decided, None),
+        (plain_ck, "plain", "/", decided, None),
+        ("django-cookie-consent, undecided", "cookie_consent", "/cc/", None, plain),
+        ("django-cookie-consent, decided", "cookie_consent", "/cc/", cc_decided, plain_cc),
+        ("consentkit, undecided + banner", "consentkit", "/", None, plain),
+        ("consentkit, decided + loader", "consentkit", "/", decided, plain_ck),
     ]
     result = []
     for name, handler, path, cookie, baseline in plan:

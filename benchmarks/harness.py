@@ -100,6 +100,37 @@ def interleave(
     return results
 
 
+#: How each kind of visitor's cookies is named in a bare baseline case's name.
+KIND_LABELS = {
+    None: "no cookie",
+    "session": "session cookie",
+    "undecided": "undecided visitor's cookies",
+    "decided": "decided visitor's cookies",
+    "cc-decided": "django-cookie-consent decided visitor's cookies",
+}
+
+
+def with_baselines(
+    plan: list[tuple[str, str, str, str | None]], bare: str, kind_of_path: dict[str, str]
+) -> list[tuple[str, str, str, str | None, str | None]]:
+    """``(name, variant, path, cookie kind, baseline)`` for each case of ``plan``, each after
+    a case of the ``bare`` variant with the very same request, which it is compared with.
+
+    Except a session: reading the session cookie is the session's cost (Flask's bare app
+    would read it too), so a session case is compared with the bare app and no cookie.
+    """
+    full: list[tuple[str, str, str, str | None, str | None]] = []
+    seen: set[str] = set()
+    for name, variant, path, kind in plan:
+        base_kind = None if kind == "session" else kind
+        base = f"{bare} {kind_of_path[path]}, {KIND_LABELS[base_kind]}"
+        if base not in seen:
+            seen.add(base)
+            full.append((base, bare, path, base_kind, None))
+        full.append((name, variant, path, kind, base))
+    return full
+
+
 def format_table(title: str, results: dict[str, Result], floor: str | None = None) -> str:
     """A Markdown table of ``results``: median µs/request, spread, overhead over baseline."""
     lines = [

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .apps import BROWSER_HEADERS, CONSENT_OPTIONS, UNDECIDED_COOKIE, flask_app
-from .harness import Case, Result, interleave
+from .harness import Case, Result, interleave, with_baselines
+
+_KIND_OF_PATH = {"/": "HTML", "/api": "JSON"}
 
 WSGIApp = Callable[..., Any]
 
@@ -118,25 +120,20 @@ def cases() -> list[Case]:
         return response
 
     call(session_check, build_environ("/", session_cookie))
+    jar = {"session": session_cookie, "undecided": UNDECIDED_COOKIE, "decided": decided}
+    apps = {"Flask": app, "consentkit": wrapped}
     plan = [
-        ("Flask bare HTML", app, "/", None, None),
-        ("Flask bare JSON", app, "/api", None, None),
-        ("Flask session HTML", app, "/", session_cookie, "Flask bare HTML"),
-        ("Flask session JSON", app, "/api", session_cookie, "Flask bare JSON"),
-        ("consentkit (a) no cookie, HTML + banner", wrapped, "/", None, "Flask bare HTML"),
-        (
-            "consentkit (b) undecided with cookies, HTML + banner",
-            wrapped,
-            "/",
-            UNDECIDED_COOKIE,
-            "Flask bare HTML",
-        ),
-        ("consentkit (c) decided, HTML + loader", wrapped, "/", decided, "Flask bare HTML"),
-        ("consentkit (d) decided, JSON", wrapped, "/api", decided, "Flask bare JSON"),
+        ("Flask session HTML", "Flask", "/", "session"),
+        ("Flask session JSON", "Flask", "/api", "session"),
+        ("consentkit (a) no cookie, HTML + banner", "consentkit", "/", None),
+        ("consentkit (b) undecided with cookies, HTML + banner", "consentkit", "/", "undecided"),
+        ("consentkit (c) decided, HTML + loader", "consentkit", "/", "decided"),
+        ("consentkit (d) decided, JSON", "consentkit", "/api", "decided"),
     ]
     result = []
-    for name, target, path, cookie, baseline in plan:
-        environ = build_environ(path, cookie)
+    for name, variant, path, kind, baseline in with_baselines(plan, "Flask", _KIND_OF_PATH):
+        target = apps[variant]
+        environ = build_environ(path, jar[kind] if kind else None)
         check(name, target, environ)
         result.append(Case(name, runner(target, environ), baseline))
     return result

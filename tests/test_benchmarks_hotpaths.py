@@ -45,3 +45,20 @@ def test_whole_after_feeding_falls_back_to_streaming() -> None:
     first = injector.feed(page[:cut])
     rest = injector.whole(page[cut:])
     assert first + rest == page.replace(b"</body>", SNIPPET + b"</body>")
+
+
+def test_wsgi_one_piece_body_without_content_length_gets_the_banner_before_body() -> None:
+    from benchmarks.wsgi_inprocess import build_environ, call
+    from consentkit import ConsentWSGIMiddleware
+
+    page = '<html><body><script>var s = "</body>";</script><p>สวัสดี</p></body></html>'.encode()
+
+    def app(environ: dict[str, object], start_response: object) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])  # type: ignore[operator]
+        return [page]
+
+    wrapped = ConsentWSGIMiddleware(app, secret_key="x" * 40)
+    _, _, body = call(wrapped, build_environ("/"))
+    banner_at = body.index(b'id="consentkit-banner"')
+    assert body.index(b"<p>") < banner_at < body.rindex(b"</body>")
+    assert body.count(b'id="consentkit-banner"') == 1

@@ -127,6 +127,8 @@ class ConsentWSGIMiddleware:
         iterable = self.app(environ, responder.start_response)
         if responder.started and responder.injector is None:
             return iterable  # nothing to rewrite: keep the app's iterable (and file_wrapper)
+        if responder.started and isinstance(iterable, (list, tuple)) and len(iterable) == 1:
+            responder.length = len(iterable[0])  # one piece: the whole body (see whole())
         return _RewrittenBody(iterable, responder)
 
 
