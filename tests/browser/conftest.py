@@ -35,9 +35,11 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is missing")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, launched once for the session."""
+    """Debian's Chromium, launched once per test module. Not once per session: Playwright's
+    sync API keeps an event loop running in the main thread while it is open, and tests that
+    run later and call ``asyncio.run`` must not find it."""
     if not CHROMIUM.exists():
         _missing(str(CHROMIUM))
     try:

@@ -37,3 +37,10 @@ def markers(page: Any) -> dict[str, str | None]:
     return {
         name: html.get_attribute(f"data-{name}-ran") for name in ("analytics", "marketing", "both")
     }
+
+
+def wait_for_markers(page: Any, *names: str) -> None:
+    """Wait until the data-consent scripts of ``names`` have run (granted scripts run in
+    document order, an external one loaded before the next starts)."""
+    for name in names:
+        page.wait_for_function(f"() => document.documentElement.hasAttribute('data-{name}-ran')")

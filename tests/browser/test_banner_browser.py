@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import BANNER, choose, cookie_names, markers, open_page
+from .helpers import BANNER, choose, cookie_names, markers, open_page, wait_for_markers
 
 pytestmark = pytest.mark.browser
 
@@ -42,12 +42,14 @@ def test_nothing_optional_before_a_choice(browser: Any, site: str, javascript: b
 def test_accept_all_persists(browser: Any, site: str, javascript: bool) -> None:
     page = open_page(browser, site + "/", js=javascript)
     choose(page, "#consentkit-accept-all", javascript)
-    if javascript:  # the gated scripts ran at once, without a reload
+    if javascript:  # the gated scripts run at once, without a reload
+        wait_for_markers(page, "analytics", "marketing", "both")
         assert markers(page) == {"analytics": "1", "marketing": "1", "both": "1"}
     page.reload()
     assert page.locator(BANNER).count() == 0
     assert cookie_names(page) == {"consentkit", "session", "_ga", "_fbp"}
     if javascript:
+        wait_for_markers(page, "analytics", "marketing", "both")
         assert markers(page) == {"analytics": "1", "marketing": "1", "both": "1"}
     page.reload()
     assert page.locator(BANNER).count() == 0
@@ -70,23 +72,30 @@ def test_choice_by_category_persists(browser: Any, site: str, javascript: bool) 
     page.check("#consentkit-category-analytics")
     choose(page, "#consentkit-save", javascript)
     if javascript:
+        wait_for_markers(page, "analytics")
         assert markers(page) == {"analytics": "1", "marketing": None, "both": None}
     page.reload()
     assert page.locator(BANNER).count() == 0
     assert cookie_names(page) == {"consentkit", "session", "_ga"}
     if javascript:
+        wait_for_markers(page, "analytics")
         assert markers(page) == {"analytics": "1", "marketing": None, "both": None}
     page.context.close()
 
 
 def test_gated_scripts_run_only_once_granted(browser: Any, site: str) -> None:
     page = open_page(browser, site + "/")
-    page.evaluate("window.sentinel = 'same page'")
+    page.evaluate(
+        "window.sentinel = 'same page';"
+        "document.addEventListener('consentkit:change', e => { window.told = e.detail.granted; })"
+    )
     assert markers(page)["analytics"] is None
     page.check("#consentkit-category-marketing")
     choose(page, "#consentkit-save", True)
+    wait_for_markers(page, "marketing")
     assert markers(page) == {"analytics": None, "marketing": "1", "both": None}
     assert page.evaluate("window.sentinel") == "same page"  # no reload happened
+    assert sorted(page.evaluate("window.told")) == ["marketing", "necessary"]
     page.context.close()
 
 
@@ -201,9 +210,10 @@ def test_strict_csp_blocks_nothing(browser: Any, site: str) -> None:
     assert banner.evaluate("el => getComputedStyle(el).position") == "fixed"  # the CSS loaded
     page.check("#consentkit-category-analytics")
     choose(page, "#consentkit-save", True)
+    wait_for_markers(page, "analytics")
     assert markers(page) == {"analytics": "1", "marketing": None, "both": None}
     page.reload()
-    page.wait_for_function("document.documentElement.hasAttribute('data-analytics-ran')")
+    wait_for_markers(page, "analytics")
     assert markers(page) == {"analytics": "1", "marketing": None, "both": None}
     assert page.evaluate("window.cspViolations") == []
     context.close()
@@ -230,8 +240,10 @@ def test_google_consent_mode(browser: Any, site: str) -> None:
     assert update[2]["analytics_storage"] == "granted"
     assert update[2]["ad_storage"] == update[2]["ad_user_data"] == "denied"
     # The gated Google tag ran after the default was queued.
+    page.wait_for_function("() => document.documentElement.hasAttribute('data-gtag-first-consent')")
     assert page.locator("html").get_attribute("data-gtag-first-consent") == "default"
     page.reload()
+    page.wait_for_function("() => document.documentElement.hasAttribute('data-gtag-first-consent')")
     commands = _consent_commands(page)
     assert [c[1] for c in commands][:2] == ["default", "update"]
     assert commands[1][2]["analytics_storage"] == "granted"

@@ -163,9 +163,12 @@
         }
         return response.json();
       }).then(function (result) {
+        var granted = result.granted || [];
         hide();
         announce(banner);
-        apply(result.granted || []);
+        apply(granted);
+        /* For the page's own code: document.addEventListener("consentkit:change", ...). */
+        document.dispatchEvent(new CustomEvent("consentkit:change", { detail: { granted: granted } }));
       }).catch(function () {
         /* No JSON answer: post the form the plain way, which always works. */
         var field = document.createElement("input");
