@@ -300,3 +300,18 @@ def test_stats_of_a_bad_file_is_a_clear_error(tmp_path: Path, make: Any, message
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
     assert make is not None or not path.exists()  # reading never creates the file
+
+
+@pytest.mark.parametrize("adapter", ["asgi", "wsgi"])
+def test_the_middlewares_refuse_an_unusable_statistics_file(adapter: str, tmp_path: Path) -> None:
+    from consentkit import ConsentMiddleware, ConsentWSGIMiddleware
+
+    middleware: Any = ConsentMiddleware if adapter == "asgi" else ConsentWSGIMiddleware
+    with pytest.raises(ValueError, match="cannot use"):
+        middleware(lambda *a: None, secret_key="กุญแจ-0123456789abcdef", statistics=tmp_path)
+    with pytest.raises(ValueError, match="does not exist"):
+        middleware(
+            lambda *a: None,
+            secret_key="กุญแจ-0123456789abcdef",
+            statistics=tmp_path / "ไม่มี" / "stats.sqlite3",
+        )

@@ -11,6 +11,7 @@ visitor's ``location`` consent.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator, Sequence
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -22,6 +23,7 @@ IPV6_PREFIX = 48
 
 #: At most this many hops of a forwarding header are examined (a longer chain is not believed).
 MAX_HOPS = 32
+_ADDRESS_CHARS = re.compile(r"[0-9A-Fa-f.:]+\Z").match
 _MAX_NODE = 64  # the longest node text worth parsing: "[IPv6]:port" with a zone id fits
 
 
@@ -54,7 +56,7 @@ def parse_address(text: str) -> Address | None:
             return None
         text = host
     text = text.split("%", 1)[0]  # an IPv6 zone id says nothing about the visitor
-    if not text or not all(ch in "0123456789abcdefABCDEF.:" for ch in text):
+    if not _ADDRESS_CHARS(text):
         return None
     try:
         address = ipaddress.ip_address(text)
