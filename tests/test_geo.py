@@ -97,8 +97,9 @@ def test_loading_the_embedded_data_keeps_the_environment() -> None:
         pytest.param(COUNTRY, "1.1.1.1", None, id="country-not-found"),
     ],
 )
-def test_maxmind_lookup(path: Path, ip: str, expected: Location | None) -> None:
-    geolocator = MaxMindGeolocator(path)
+@pytest.mark.parametrize("in_memory", [False, True], ids=["mmap", "in-memory"])
+def test_maxmind_lookup(path: Path, ip: str, expected: Location | None, in_memory: bool) -> None:
+    geolocator = MaxMindGeolocator(path, in_memory=in_memory)
     try:
         assert geolocator.lookup(ip) == expected
     finally:

@@ -315,3 +315,40 @@ def test_the_middlewares_refuse_an_unusable_statistics_file(adapter: str, tmp_pa
             secret_key="กุญแจ-0123456789abcdef",
             statistics=tmp_path / "ไม่มี" / "stats.sqlite3",
         )
+
+
+def test_regions_from_a_maxmind_city_database_are_counted(tmp_path: Path) -> None:
+    import asyncio
+
+    import httpx
+
+    from consentkit import ConsentMiddleware
+
+    async def page(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/html; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": "<p>สวัสดี</p>".encode()})
+
+    path = tmp_path / "stats.sqlite3"
+    app = ConsentMiddleware(
+        page,
+        secret_key="กุญแจ-0123456789abcdef",
+        geolocator=str(Path(__file__).parent / "data" / "GeoLite2-City-Test.mmdb"),
+        statistics=path,
+    )
+
+    async def visit(ip: str, choice: str) -> None:
+        transport = httpx.ASGITransport(app=app, client=(ip, 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            await c.post("/_consent", data={"choice": choice})
+            assert (await c.get("/")).status_code == 200
+
+    asyncio.run(visit("216.160.83.56", "accept_all"))
+    asyncio.run(visit("2.125.160.216", "accept_all"))
+    asyncio.run(visit("81.2.69.160", "reject_all"))
+    app.core.close()
+    assert read_statistics(path) == [
+        StatisticsRow(TODAY, "GB", "ENG", 1),
+        StatisticsRow(TODAY, "US", "WA", 1),
+        StatisticsRow(TODAY, None, None, 1),
+    ]

@@ -104,13 +104,14 @@ class EmbeddedGeolocator:
 class MaxMindGeolocator:
     """Lookups in a MaxMind GeoIP2 or GeoLite2 City or Country ``.mmdb`` file.
 
-    The file is memory-mapped (``geoip2``'s C extension when available): lookups cost a few
-    microseconds and read no file on the request path once the pages are warm. The reader is
-    thread-safe. A missing ``geoip2`` package or a missing or unreadable file is a
-    ``ValueError`` here, at start-up.
+    By default the file is memory-mapped (``geoip2``'s C extension when available): lookups cost
+    a few microseconds once the pages are warm in the OS cache. ``in_memory=True`` reads the
+    whole file into memory at start-up instead, so that no lookup can ever wait for the disk
+    (a GeoLite2 City file is about 60 MB). The reader is thread-safe. A missing ``geoip2``
+    package or a missing or unreadable file is a ``ValueError`` here, at start-up.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, in_memory: bool = False) -> None:
         self.path = Path(path)
         try:
             import geoip2.database
@@ -125,7 +126,10 @@ class MaxMindGeolocator:
                 "GeoLite2 City or Country .mmdb file from MaxMind, or use geolocator='auto'."
             )
         try:
-            self._reader = geoip2.database.Reader(str(self.path))
+            import maxminddb
+
+            mode = maxminddb.MODE_MEMORY if in_memory else maxminddb.MODE_AUTO
+            self._reader = geoip2.database.Reader(str(self.path), mode=mode)
         except Exception as error:
             raise ValueError(
                 f"geolocator: {str(path)!r} is not a MaxMind .mmdb database ({error})."
