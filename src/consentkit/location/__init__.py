@@ -4,7 +4,26 @@
 visitor's ``location`` consent.
 """
 
-from .geo import Geolocator, Location
+from .geo import EmbeddedGeolocator, Geolocator, Location, MaxMindGeolocator
 from .ip import client_ip, truncate_ip
+from .stats import (
+    LocationStatistics,
+    SQLiteStatisticsStore,
+    StatisticsRow,
+    StatisticsStore,
+    read_statistics,
+)
 
-__all__ = ["Geolocator", "Location", "client_ip", "truncate_ip"]
+__all__ = [
+    "EmbeddedGeolocator",
+    "Geolocator",
+    "Location",
+    "LocationStatistics",
+    "MaxMindGeolocator",
+    "SQLiteStatisticsStore",
+    "StatisticsRow",
+    "StatisticsStore",
+    "client_ip",
+    "read_statistics",
+    "truncate_ip",
+]
