@@ -679,7 +679,11 @@ class ConsentCore:
                 return None  # the browser's cookies are all allowed: nothing to change
             return ResponsePlan(out, None)
 
-        _add_vary(out, vary_index, b"Cookie")
+        if vary_index < 0:  # the usual case: no Vary of the app's to merge with
+            vary_index = len(out)
+            out.append((b"vary", b"Cookie"))
+        else:
+            _add_vary(out, vary_index, b"Cookie")
         view = state.view
         if self.statistics is not None and status == 200 and view.method == "GET":
             self.statistics.record(consent)
@@ -700,7 +704,10 @@ class ConsentCore:
         if not consent.decided:
             next_path = view.root_path + view.path + ("?" + view.query if view.query else "")
             snippet = self._banner(state.locale, view.root_path, next_path, nonce)
-            _add_vary(out, _find(out, b"vary"), b"Accept-Language")
+            if out[vary_index][1] == b"Cookie":
+                out[vary_index] = (b"vary", b"Cookie, Accept-Language")
+            else:
+                _add_vary(out, vary_index, b"Accept-Language")
         else:
             granted = [n for n in self.optional if n in consent.granted]
             if not granted:
@@ -727,13 +734,6 @@ def _add_vary(headers: Headers, index: int, token: bytes) -> None:
     if b"*" in tokens or token.lower() in tokens:
         return
     headers[index] = (name, value + b", " + token if value.strip() else token)
-
-
-def _find(headers: Headers, name: bytes) -> int:
-    for index, (key, _) in enumerate(headers):
-        if key == name:
-            return index
-    return -1
 
 
 def _is_deletion(set_cookie: bytes) -> bool:
