@@ -5,7 +5,6 @@ a consenting visitor sees this visit's and the last visit's country, another see
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +17,11 @@ import pytest
 from consentkit.cli import main as cli_main
 from tests.servers import free_port
 from tests.test_examples import ROOT, serve_command
+from tests.test_examples_browser import chromium  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.server
 
 COMMAND = "python examples/location_demo/app.py"
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -32,26 +31,21 @@ def test_the_command_is_documented() -> None:
 
 
 @contextmanager
-def demo(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
     """The demo, run with its documented command, its statistics in ``tmp_path``."""
     port = free_port()
     statistics = tmp_path / "สถิติ.sqlite3"
+    monkeypatch.setenv("PORT", str(port))
+    monkeypatch.setenv("DEMO_STATISTICS", str(statistics))
     argv = [sys.executable, *COMMAND.split()[1:]]
-    saved = {k: os.environ.get(k) for k in ("PORT", "DEMO_STATISTICS")}
-    os.environ.update(PORT=str(port), DEMO_STATISTICS=str(statistics))
-    try:
-        with serve_command(argv, port, tmp_path / "server.log") as base_url:
-            yield base_url, statistics
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with serve_command(argv, port, tmp_path / "server.log") as base_url:
+        yield base_url, statistics
 
 
-def test_consenting_and_other_visitors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with demo(tmp_path) as (base_url, statistics):
+def test_consenting_and_other_visitors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with demo(tmp_path, monkeypatch) as (base_url, statistics):
         with httpx.Client(base_url=base_url, timeout=20) as alice:
             first = alice.get("/")
             assert 'id="no-location"' in first.text and "49.228.0.0" in first.text
@@ -86,27 +80,10 @@ def test_consenting_and_other_visitors(tmp_path: Path, capsys: pytest.CaptureFix
     assert counted == {"TH": 1, "US": 1, None: 5}
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    """Debian's Chromium, for this module only."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("/usr/bin/chromium is missing, and CI=true")
-        pytest.skip("/usr/bin/chromium is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.mark.browser
-def test_in_chromium(chromium: Any, tmp_path: Path) -> None:
+def test_in_chromium(chromium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
     ARTIFACTS.mkdir(exist_ok=True)
-    with demo(tmp_path) as (base_url, _):
+    with demo(tmp_path, monkeypatch) as (base_url, _):
         consenting = chromium.new_context(locale="th-TH")
         other = chromium.new_context(locale="th-TH")
         try:
