@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import os
 import sqlite3
 import subprocess
 import sys
@@ -351,4 +352,38 @@ def test_regions_from_a_maxmind_city_database_are_counted(tmp_path: Path) -> Non
         StatisticsRow(TODAY, "GB", "ENG", 1),
         StatisticsRow(TODAY, "US", "WA", 1),
         StatisticsRow(TODAY, None, None, 1),
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_worker_counts_its_own_views_once(tmp_path: Path) -> None:
+    # As a pre-forking server does: the recorder is made (and used) before the fork.
+    path = tmp_path / "fork.sqlite3"
+    code = (
+        "import os, sys\n"
+        "from consentkit.location.stats import LocationStatistics, SQLiteStatisticsStore\n"
+        "from consentkit.consent import Consent\n"
+        "from consentkit.location.geo import Location\n"
+        "def seen(country):\n"
+        "    return Consent(decided=True, granted=frozenset({'location'}),\n"
+        "                   required=frozenset(), gpc=False, policy_version='1',\n"
+        "                   location_source=lambda: Location(country))\n"
+        "r = LocationStatistics(SQLiteStatisticsStore(sys.argv[1]), interval=3600)\n"
+        "for _ in range(5): r.record(seen('TH'))\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    for _ in range(2): r.record(seen('AU'))\n"
+        "    r.close()\n"
+        "    os._exit(0)\n"
+        "assert os.waitpid(pid, 0)[1] == 0\n"
+        "r.record(seen('US'))\n"
+        "r.close()\n"
+    )
+    subprocess.run(
+        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", code, str(path)], check=True
+    )
+    assert sorted((r.country, r.views) for r in read_statistics(path)) == [
+        ("AU", 2),
+        ("TH", 5),
+        ("US", 1),
     ]

@@ -105,7 +105,7 @@ class SQLiteStatisticsStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._pid = os.getpid()
+        self._inherited: list[sqlite3.Connection] = []
         try:
             self._connection: sqlite3.Connection | None = self._connect()
             with self._connection:
@@ -134,10 +134,15 @@ class SQLiteStatisticsStore:
             raise
         return connection
 
+    def _after_fork_in_child(self) -> None:
+        """In a forked worker: a connection of its own. The parent's is kept, unused and
+        unclosed (closing it here would release the parent's file locks)."""
+        self._lock = threading.Lock()
+        if self._connection is not None:
+            self._inherited.append(self._connection)
+        self._connection = None
+
     def _current(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # forked: the parent's connection is not ours to use
-            self._pid = os.getpid()
-            self._connection = None
         if self._connection is None:
             self._connection = self._connect()
         return self._connection
@@ -168,7 +173,7 @@ class SQLiteStatisticsStore:
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
+            if self._connection is not None:
                 self._connection.close()
             self._connection = None
 
@@ -224,8 +229,19 @@ class LocationStatistics:
         self._wake = threading.Event()
         self._closed = False
         self._thread: threading.Thread | None = None
-        self._pid = os.getpid()
         _open_recorders.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        """A forked worker starts afresh: the parent's thread did not come along, its locks
+        may have been held, and its pending counts are the parent's to write (not twice)."""
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread = None
+        self._pending = {}
+        after_fork = getattr(self.store, "_after_fork_in_child", None)
+        if after_fork is not None:
+            after_fork()
 
     def record(self, consent: Consent) -> None:
         """Count one page view of the visitor whose consent this is."""
@@ -251,20 +267,14 @@ class LocationStatistics:
                 else:
                     self.dropped += 1
                     return
-            if self._thread is None or self._pid != os.getpid():
+            if self._thread is None:
                 self._start()
         except Exception:
             self.failed += 1
 
     def _start(self) -> None:
         with self._lock:
-            if self._closed:
-                return
-            if self._pid != os.getpid():  # forked: the parent's thread did not come along
-                self._pid = os.getpid()
-                self._thread = None
-                self._wake = threading.Event()
-            if self._thread is not None:
+            if self._closed or self._thread is not None:
                 return
             self._thread = threading.Thread(
                 target=self._run, name="consentkit-statistics", daemon=True
@@ -306,7 +316,7 @@ class LocationStatistics:
             if self._closed:
                 return
             self._closed = True
-            thread = self._thread if self._pid == os.getpid() else None
+            thread = self._thread
         _open_recorders.discard(self)
         if thread is not None:
             self._wake.set()
@@ -326,6 +336,15 @@ def _close_all() -> None:
             recorder.close()
         except Exception as error:  # exit must go on
             logger.warning("consentkit: could not close location statistics: %s", error)
+
+
+def _reset_after_fork() -> None:
+    for recorder in list(_open_recorders):
+        recorder._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def open_statistics(settings: Settings) -> LocationStatistics:
