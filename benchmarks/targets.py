@@ -31,8 +31,8 @@ class Target:
             return "met" if self.met else "not met"
         factor = self.limit / self.measured if self.sense == "<=" else self.measured / self.limit
         if self.met:
-            return f"met, {factor:.1f}× inside the limit"
-        return f"NOT met: {1 / factor:.1f}× past the limit"
+            return "met" if factor == 1 else f"met, {factor:.2f}× inside the limit"
+        return f"NOT met: {1 / factor:.2f}× past the limit"
 
 
 def _overhead_ratio(results: dict[str, Any], ours: str, theirs: str) -> float:

@@ -45,6 +45,8 @@ _ENVIRON_KEYS = {
 
 def _wsgi_str(value: str) -> str:
     """A PEP 3333 "bytes as latin-1" string, as the text it really is (UTF-8)."""
+    if value.isascii():  # the usual path: the same either way
+        return value
     try:
         return value.encode("latin-1").decode("utf-8")
     except UnicodeError:
