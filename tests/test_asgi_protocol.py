@@ -316,3 +316,10 @@ def test_rfc7239_forwarded_proto_from_a_trusted_proxy(header: tuple[str, str]) -
         body=b"choice=reject_all",
     )
     assert response.all("set-cookie")[0].startswith("__Host-consentkit=")
+
+
+def test_coarser_truncation_can_be_configured() -> None:
+    middleware = ConsentMiddleware(lambda *a: None, **OPTIONS, ip_prefixes=(16, 32))  # type: ignore[arg-type]
+    client, forwarded, ip = _seen_client(middleware, None)
+    assert client == ("10.0.0.0", 5555) and forwarded == b"198.51.0.0, 10.0.0.0"
+    assert ip == "198.51.0.0"

@@ -61,6 +61,9 @@ KEY = "ความลับ-0123456789abcdef"
         ({"trusted_proxies": ["10.0.0.300"]}, "trusted_proxies"),
         ({"statistics": "/no/such/folder/stats.sqlite3"}, "does not exist"),
         ({"geolocator": 42}, "geolocator"),
+        ({"ip_prefixes": (25, 48)}, "finer prefix identifies"),
+        ({"ip_prefixes": (24, 64)}, "finer prefix identifies"),
+        ({"ip_prefixes": "24"}, "two numbers"),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

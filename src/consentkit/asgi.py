@@ -18,7 +18,6 @@ from .core import (
     RequestState,
     RequestView,
     Response,
-    masked_address_header,
 )
 from .inject import Injector
 from .state import STATE_KEY
@@ -88,7 +87,7 @@ class ConsentMiddleware:
             return
         masked = state.masked_peer()
         if masked is not None:
-            _mask_scope(scope, view, masked)
+            _mask_scope(self.core, scope, view, masked)
         await self.app(scope, receive, _Responder(self.core, state, send).send)
 
     def _lifespan_send(self, send: Send) -> Send:
@@ -108,7 +107,7 @@ class ConsentMiddleware:
         await send_response(self.core.endpoint(state, body), state.view.method, send)
 
 
-def _mask_scope(scope: Scope, view: RequestView, masked: str) -> None:
+def _mask_scope(core: ConsentCore, scope: Scope, view: RequestView, masked: str) -> None:
     """Show the app only the truncated address of a visitor without ``location`` consent."""
     client = scope.get("client")
     if client:
@@ -117,7 +116,7 @@ def _mask_scope(scope: Scope, view: RequestView, masked: str) -> None:
         headers = []
         for name, value in scope["headers"]:
             if name in _ADDRESS_HEADER_BYTES:
-                new = masked_address_header(name.decode("latin-1"), value.decode("latin-1"))
+                new = core.mask_address_header(name.decode("latin-1"), value.decode("latin-1"))
                 if new is None:
                     continue
                 value = new.encode("latin-1")

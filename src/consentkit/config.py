@@ -179,6 +179,25 @@ def _networks(value: Iterable[str]) -> tuple[ipaddress.IPv4Network | ipaddress.I
     return tuple(networks)
 
 
+def _ip_prefixes(value: Any) -> tuple[int, int]:
+    from .location.ip import IPV4_PREFIX, IPV6_PREFIX
+
+    try:
+        if isinstance(value, (str, bytes)):
+            raise TypeError
+        ipv4, ipv6 = (int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"ip_prefixes must be two numbers (IPv4, IPv6) such as (24, 48), not {value!r}."
+        ) from None
+    if not (0 <= ipv4 <= IPV4_PREFIX and 0 <= ipv6 <= IPV6_PREFIX):
+        raise ValueError(
+            f"ip_prefixes {value!r}: truncate to at most /{IPV4_PREFIX} (IPv4) and "
+            f"/{IPV6_PREFIX} (IPv6); a finer prefix identifies visitors. Coarser is fine."
+        )
+    return ipv4, ipv6
+
+
 def _locales(default_locale: str, locales: Iterable[str]) -> tuple[str, tuple[str, ...]]:
     if isinstance(locales, str):
         locales = (locales,)
@@ -221,6 +240,7 @@ class Settings:
     contact: str | None
     on_consent: Callable[[ConsentRecord], object] | None
     mask_client_ip: bool
+    ip_prefixes: tuple[int, int]
 
     @property
     def language_cookie_name(self) -> str:
@@ -265,6 +285,7 @@ class Settings:
         contact: str | None = None,
         on_consent: Callable[[ConsentRecord], object] | None = None,
         mask_client_ip: bool = True,
+        ip_prefixes: tuple[int, int] = (24, 48),
     ) -> Settings:
         """Validate the middleware options; raise ``ValueError`` naming what to change."""
         keys = _secret_keys(secret_key)
@@ -353,4 +374,5 @@ class Settings:
             contact=contact,
             on_consent=on_consent,
             mask_client_ip=bool(mask_client_ip),
+            ip_prefixes=_ip_prefixes(ip_prefixes),
         )

@@ -221,7 +221,7 @@ class RequestState:
         # Verify the cookie only when it claims `location`: masking needs no proof.
         if core.claims_location(self.cookies) and self.consent.allows("location"):
             return None
-        return _truncate(peer)
+        return core.truncate(peer)
 
     @property
     def locale(self) -> str:
@@ -342,7 +342,18 @@ class ConsentCore:
             self.settings.trusted_proxies,
             view.headers.get("forwarded"),
         )
-        return address if full else _truncate(address)
+        return address if full else self.truncate(address)
+
+    def truncate(self, address: str) -> str:
+        """``address`` truncated to the configured ``ip_prefixes`` (``""`` for garbage)."""
+        return _truncate(address, *self.settings.ip_prefixes)
+
+    def mask_address_header(self, name: str, value: str) -> str | None:
+        """The value of an address-carrying header with each address truncated; ``None`` to
+        drop the header (``Forwarded``, whose syntax is not worth rewriting)."""
+        if name == "forwarded":
+            return None
+        return ", ".join(self.truncate(part.strip()) or "unknown" for part in value.split(","))
 
     def locate(self, view: RequestView) -> Any:
         """The approximate location of the client's full address; ``None`` on any failure."""
@@ -649,10 +660,12 @@ class ConsentCore:
         if not (is_html or set_cookie or sent_gated):
             return None
 
-        consent = state.consent
+        # The Consent object is built only where it is needed: whether the visitor has decided
+        # is whether a valid stored choice exists.
         out = lowered
         kept: set[str] = set()
         if set_cookie:  # drop the app's cookies of refused categories
+            consent = state.consent
             category_of = self.classifier.category_of
             out = []
             vary_index = -1
@@ -671,7 +684,7 @@ class ConsentCore:
                 elif name == b"vary":
                     vary_index = len(out)
                 out.append((name, value))
-        expired = self._expire_refused(state, consent, kept) if sent_gated else None
+        expired = self._expire_refused(state, state.consent, kept) if sent_gated else None
         if expired:
             out.extend(expired)
         if not is_html:
@@ -686,7 +699,7 @@ class ConsentCore:
             _add_vary(out, vary_index, b"Cookie")
         view = state.view
         if self.statistics is not None and status == 200 and view.method == "GET":
-            self.statistics.record(consent)
+            self.statistics.record(state.consent)
         if (
             view.method == "HEAD"
             or encoded
@@ -701,7 +714,7 @@ class ConsentCore:
         if csp is not None:
             match = _NONCE.search(csp)
             nonce = match.group(1).decode("ascii") if match else None
-        if not consent.decided:
+        if state.stored is None:  # undecided
             next_path = view.root_path + view.path + ("?" + view.query if view.query else "")
             snippet = self._banner(state.locale, view.root_path, next_path, nonce)
             if out[vary_index][1] == b"Cookie":
@@ -709,7 +722,7 @@ class ConsentCore:
             else:
                 _add_vary(out, vary_index, b"Accept-Language")
         else:
-            granted = [n for n in self.optional if n in consent.granted]
+            granted = [n for n in self.optional if n in state.consent.granted]
             if not granted:
                 return ResponsePlan(out, None)
             snippet = self.renderer.loader(view.root_path, granted, nonce)
@@ -821,18 +834,10 @@ class _AddressSource:
 
 
 @functools.lru_cache(maxsize=4096)
-def _truncate(address: str) -> str:
+def _truncate(address: str, ipv4_prefix: int, ipv6_prefix: int) -> str:
     """:func:`truncate_ip`, remembered for the addresses seen lately (it parses each time)."""
-    return truncate_ip(address)
+    return truncate_ip(address, ipv4_prefix=ipv4_prefix, ipv6_prefix=ipv6_prefix)
 
 
 #: Request headers that carry client addresses; masked like the peer's.
 ADDRESS_HEADERS = ("x-forwarded-for", "x-real-ip", "true-client-ip", "cf-connecting-ip")
-
-
-def masked_address_header(name: str, value: str) -> str | None:
-    """The value of an address-carrying header with each address truncated; ``None`` to drop
-    the header (``Forwarded``, whose syntax is not worth rewriting)."""
-    if name == "forwarded":
-        return None
-    return ", ".join(_truncate(part.strip()) or "unknown" for part in value.split(","))

@@ -22,7 +22,6 @@ from .core import (
     RequestState,
     RequestView,
     ResponsePlan,
-    masked_address_header,
 )
 from .inject import Injector
 from .state import STATE_KEY
@@ -124,7 +123,7 @@ class ConsentWSGIMiddleware:
             return [] if view.method == "HEAD" else [response.body]
         masked = state.masked_peer()
         if masked is not None:
-            _mask_environ(environ, masked)
+            _mask_environ(self.core, environ, masked)
         responder = _Responder(self.core, state, start_response)
         iterable = self.app(environ, responder.start_response)
         if responder.started and responder.injector is None:
@@ -137,13 +136,13 @@ class ConsentWSGIMiddleware:
 _ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in (*ADDRESS_HEADERS, "forwarded")}
 
 
-def _mask_environ(environ: dict[str, Any], masked: str) -> None:
+def _mask_environ(core: ConsentCore, environ: dict[str, Any], masked: str) -> None:
     """Show the app only the truncated address of a visitor without ``location`` consent."""
     environ["REMOTE_ADDR"] = masked
     for key, name in _ADDRESS_KEYS.items():
         value = environ.get(key)
         if value is not None:
-            new = masked_address_header(name, value)
+            new = core.mask_address_header(name, value)
             if new is None:
                 del environ[key]
             else:
