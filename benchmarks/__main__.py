@@ -49,9 +49,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a few iterations only (smoke test)")
     parser.add_argument("--rounds", type=int, help="rounds of in-process timing (default 25)")
     parser.add_argument(
-        "--seconds", type=float, help="seconds of load per loopback case per round (default 3)"
+        "--seconds", type=float, help="seconds of load per loopback case per round (default 1)"
     )
-    parser.add_argument("--loopback-rounds", type=int, help="rounds of loopback load (default 3)")
+    parser.add_argument("--loopback-rounds", type=int, help="rounds of loopback load (default 9)")
     parser.add_argument("--visitors", type=int, help="distinct visitors (default 100000)")
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
@@ -63,8 +63,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     quick = args.quick
     args.rounds = args.rounds or (3 if quick else 25)
     args.batch = 20 if quick else None
-    args.seconds = args.seconds or (1.0 if quick else 3.0)
-    args.loopback_rounds = args.loopback_rounds or (1 if quick else 3)
+    args.seconds = args.seconds or 1.0
+    args.loopback_rounds = args.loopback_rounds or (1 if quick else 9)
     args.visitors = args.visitors or (2_000 if quick else 100_000)
     args.stream_size = (4 if quick else 100) * 1024 * 1024
     return args

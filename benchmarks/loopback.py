@@ -43,6 +43,11 @@ class LoadResult:
         """The median over rounds of ``rps``, ``p50``, ``p90`` or ``p99``."""
         return statistics.median(getattr(self, what))
 
+    def ratio(self, other: LoadResult) -> float:
+        """The median over rounds of this case's requests/s over ``other``'s in the same round
+        (paired, so a burst of load from elsewhere on the machine cancels)."""
+        return statistics.median(a / b for a, b in zip(self.rps, other.rps, strict=True))
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -250,13 +255,13 @@ def format_table(results: dict[str, LoadResult], tool: str, connections: int = 1
     lines = [
         f"### ASGI over loopback (uvicorn, 1 worker; {tool}, {connections} connections)",
         "",
-        "| case | requests/s | × baseline | p50 ms | p90 ms | p99 ms |",
+        "| case | requests/s | × baseline (paired) | p50 ms | p90 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for result in results.values():
         ratio = ""
         if result.baseline is not None:
-            ratio = f"{result.median('rps') / results[result.baseline].median('rps'):.2f}"
+            ratio = f"{result.ratio(results[result.baseline]):.2f}"
         lines.append(
             f"| {result.name} | {result.median('rps'):.0f} | {ratio} | "
             f"{result.median('p50'):.2f} | {result.median('p90'):.2f} | "
