@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -24,9 +25,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_until_listening(port: int, timeout: float = 10.0) -> None:
+def wait_until_listening(
+    port: int, timeout: float = 10.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Return once something listens on 127.0.0.1:``port``; fail if ``process`` exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
@@ -47,7 +53,7 @@ def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
     try:
-        _wait_until_listening(port)
+        wait_until_listening(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
@@ -64,7 +70,7 @@ def serve_wsgi(app: Any) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        _wait_until_listening(port)
+        wait_until_listening(port)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.shutdown()

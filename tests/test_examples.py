@@ -7,10 +7,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import free_port
+from tests.servers import free_port, wait_until_listening
 
 pytestmark = pytest.mark.server
 
@@ -52,19 +50,6 @@ def _argv(command: str, port: int) -> list[str]:
     return argv
 
 
-def _wait(port: int, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with status {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the server did not listen on port {port} within {timeout} s")
-
-
 @contextmanager
 def serve_command(argv: list[str], port: int, log: Path) -> Iterator[str]:
     """``argv`` running in its own process group until it listens on ``port``, its output in
@@ -77,7 +62,7 @@ def serve_command(argv: list[str], port: int, log: Path) -> Iterator[str]:
         )
     try:
         try:
-            _wait(port, process)
+            wait_until_listening(port, 60.0, process)
         except RuntimeError as error:
             raise RuntimeError(f"{error}\n{log.read_text(errors='replace')}") from None
         yield f"http://127.0.0.1:{port}"
