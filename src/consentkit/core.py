@@ -203,14 +203,6 @@ class RequestState:
             self._consent = self.core.consent_for(self, self.stored)
         return self._consent
 
-    def client_ip(self, full: bool) -> str:
-        """The client's address: in full, or truncated."""
-        return self.core.client_address(self.view, full)
-
-    def locate(self) -> Any:
-        """The approximate location of the client's full address (no consent check here)."""
-        return self.core.locate(self.view)
-
     def masked_peer(self) -> str | None:
         """The truncated address the app must see instead of the peer's, or ``None`` to leave
         the peer as it is (``location`` granted, masking off, or no peer)."""
@@ -251,13 +243,6 @@ class ConsentCore:
         self._prefix = settings.prefix
         self._prefix_slash = settings.prefix + "/"
         self._banners: dict[tuple[str, str, str], bytes] = {}
-        self._undecided = Consent(
-            decided=False,
-            granted=frozenset(),
-            required=self.required,
-            gpc=False,
-            policy_version=settings.policy_version,
-        )
         self.statistics: Any = None
         if settings.statistics is not None:
             from .location.stats import open_statistics
