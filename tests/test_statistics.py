@@ -32,6 +32,7 @@ from consentkit.location.stats import (
 
 CLI = "import sys; from consentkit.cli import main; sys.exit(main(sys.argv[1:]))"
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
+YESTERDAY = TODAY - datetime.timedelta(days=1)
 DAY = (TODAY - datetime.date(1970, 1, 1)).days
 
 
@@ -262,7 +263,7 @@ def test_stats_table(stats_file: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["stats", str(stats_file)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["day", "country", "views", "regions"]
-    assert lines[1].split() == [(TODAY - datetime.timedelta(days=1)).isoformat(), "AU", "5"]
+    assert lines[1].split() == [YESTERDAY.isoformat(), "AU", "5"]
     assert lines[2].split() == [TODAY.isoformat(), "TH", "6", "10", "3,", "50", "1"]
     assert lines[3].split() == [TODAY.isoformat(), "-", "4"]
     assert lines[4].split() == ["total", "15"]

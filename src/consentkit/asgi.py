@@ -1,7 +1,7 @@
 """``ConsentMiddleware``: the ASGI adapter of the core.
 
-Pure ASGI (no ``BaseHTTPMiddleware``): it only translates scopes and messages to and from
-:mod:`consentkit.core`.
+Pure ASGI (no Starlette base-middleware class, which breaks contextvars and background tasks):
+it only translates scopes and messages to and from :mod:`consentkit.core`.
 """
 
 from __future__ import annotations
