@@ -47,6 +47,17 @@ def http_scope(path: str = "/", method: str = "GET", headers: Any = (), **extra:
     }
 
 
+def one_response(content_type: bytes, body: bytes) -> Any:
+    """An ASGI app that answers every request with one 200 response of this type and body."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", content_type)]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
 def test_lifespan_and_websocket_pass_through_untouched() -> None:
     seen: list[Any] = []
 
@@ -161,17 +172,7 @@ def test_declared_length_over_the_limit_is_a_413_unread() -> None:
 
 
 def test_root_path_is_kept_in_urls() -> None:
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"text/html")],
-            }
-        )
-        await send({"type": "http.response.body", "body": b"<body></body>"})
-
-    middleware = ConsentMiddleware(app, **OPTIONS)
+    middleware = ConsentMiddleware(one_response(b"text/html", b"<body></body>"), **OPTIONS)
     sent = call(middleware, http_scope("/shop/menu", root_path="/shop"))
     body = b"".join(m.get("body", b"") for m in sent)
     assert b'action="/shop/_consent"' in body
@@ -181,17 +182,7 @@ def test_root_path_is_kept_in_urls() -> None:
 
 
 def test_handler_that_never_asks_costs_no_verification() -> None:
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": b"{}"})
-
-    middleware = ConsentMiddleware(app, **OPTIONS)
+    middleware = ConsentMiddleware(one_response(b"application/json", b"{}"), **OPTIONS)
     cookie = middleware.core.codec.encode(["analytics"], "1")
     calls = []
     original = middleware.core.codec.decode
