@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -185,12 +186,44 @@ def test_handler_that_never_asks_costs_no_verification() -> None:
     middleware = ConsentMiddleware(one_response(b"application/json", b"{}"), **OPTIONS)
     cookie = middleware.core.codec.encode(["analytics"], "1")
     calls = []
-    original = middleware.core.codec.decode
-    middleware.core.codec.decode = lambda *a, **k: calls.append(1) or original(*a, **k)  # type: ignore[method-assign]
+    original = middleware.core.codec.verify
+    middleware.core.codec.verify = lambda *a, **k: calls.append(1) or original(*a, **k)  # type: ignore[method-assign]
     call(middleware, http_scope(headers=[(b"cookie", f"consentkit={cookie}".encode())]))
     assert calls == []
-    call(middleware, http_scope(headers=[(b"cookie", f"consentkit={cookie}; _ga=1".encode())]))
+    gated = [(b"cookie", f"consentkit={cookie}; _ga=1".encode())]
+    call(middleware, http_scope(headers=gated))
     assert calls == [1]  # a gated cookie was sent: now the consent is needed
+    call(middleware, http_scope(headers=gated))
+    assert calls == [1]  # the same visitor again: verified once, only its age checked
+
+
+def test_a_remembered_visitors_consent_still_ages_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(get_consent(scope).decided)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    middleware = ConsentMiddleware(app, **{**OPTIONS, "max_age": 3600})
+    token = middleware.core.codec.encode(["analytics"], "1")
+    cookie = [(b"cookie", f"consentkit={token}; _ga=GA1.1.ไทย".encode())]
+    call(middleware, http_scope(headers=cookie))  # verified now, and remembered
+    later = time.time() + 3601
+    monkeypatch.setattr(time, "time", lambda: later)
+    call(middleware, http_scope(headers=cookie))
+    assert seen == [True, False]
+
+
+def test_links_use_the_root_path_the_middleware_saw() -> None:
+    async def mounted(scope: Any, receive: Any, send: Any) -> None:
+        scope["root_path"] += "/ร้าน"  # as Starlette's Mount does: the same scope, changed
+        await one_response(b"text/html", b"<body></body>")(scope, receive, send)
+
+    middleware = ConsentMiddleware(mounted, **OPTIONS)
+    sent = call(middleware, http_scope("/shop/menu", root_path="/shop"))
+    body = b"".join(m.get("body", b"") for m in sent)
+    assert b'action="/shop/_consent"' in body and b'value="/shop/menu"' in body
 
 
 def test_https_uses_the_host_prefix() -> None:

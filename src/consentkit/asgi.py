@@ -15,9 +15,11 @@ from .core import (
     MAX_BODY,
     REQUEST_HEADERS,
     ConsentCore,
+    Page,
     RequestState,
     RequestView,
     Response,
+    ResponsePlan,
 )
 from .inject import Injector
 from .state import STATE_KEY
@@ -31,33 +33,109 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 _HEADER_KEYS = {name.encode("latin-1"): name for name in REQUEST_HEADERS}
 
 
-def request_view(scope: Scope) -> RequestView:
-    """The core's view of an ASGI HTTP request."""
-    headers: dict[str, str] = {}
-    keys = _HEADER_KEYS
-    for raw_name, raw_value in scope["headers"]:
-        key = keys.get(raw_name)  # ASGI request header names are lower-case
-        if key is None:
-            continue
-        value = raw_value.decode("latin-1")
-        if key in headers:
-            value = headers[key] + ("; " if key == "cookie" else ", ") + value
-        headers[key] = value
-    client = scope.get("client")
-    root_path = scope.get("root_path", "")
-    path = scope["path"]
-    # ASGI says path includes root_path; older servers and frameworks disagree.
-    if root_path and path.startswith(root_path):
-        path = path[len(root_path) :] or "/"
-    return RequestView(
-        scope["method"],
-        path,
-        root_path,
-        scope.get("query_string", b"").decode("latin-1"),
-        scope.get("scheme", "http"),
-        client[0] if client else None,
-        headers,
-    )
+def request_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """An ASGI request's headers as a dict with repeated ones joined (``Cookie`` with ``"; "``,
+    which is how HTTP/2 servers may hand it over, others with ``", "``)."""
+    headers: dict[bytes, bytes] = {}
+    for name, value in raw:
+        if name in headers:
+            value = headers[name] + (b"; " if name == b"cookie" else b", ") + value
+        headers[name] = value
+    return headers
+
+
+class _AsgiState(RequestState):
+    """The state of an ASGI request. ``_request`` is ``(scope, headers, path, root_path)`` as
+    the middleware found them: the app may change the scope in place (Starlette's ``Mount``
+    changes ``root_path``).
+
+    It is also what applies the core's plan to the response as its messages go by
+    (:meth:`send`): one object per request instead of two.
+    """
+
+    # No __slots__ here: these defaults are read until a response needs rewriting.
+    _send_downstream: Send
+    _injector: Injector | None = None
+    _pending: Message | None = None
+    _plan: ResponsePlan | None = None
+
+    def _path(self) -> str:
+        path: str
+        root_path: str
+        _, _, path, root_path = self._request
+        # ASGI says path includes root_path; older servers and frameworks disagree.
+        if root_path and path.startswith(root_path):
+            return path[len(root_path) :] or "/"
+        return path
+
+    def _build_view(self) -> RequestView:
+        scope, raw, _, root_path = self._request
+        keys = _HEADER_KEYS
+        return RequestView(
+            scope["method"],
+            self._path(),
+            root_path,
+            scope.get("query_string", b"").decode("latin-1"),
+            scope.get("scheme", "http"),
+            self.peer,
+            {keys[name]: value.decode("latin-1") for name, value in raw.items() if name in keys},
+        )
+
+    def _build_page(self) -> Page:
+        scope, raw, path, root_path = self._request
+        here = path if not root_path or path.startswith(root_path) else root_path + path
+        if here == root_path:
+            here += "/"
+        query = scope.get("query_string")
+        if query:
+            here += "?" + query.decode("latin-1")
+        language = raw.get(b"accept-language")
+        return (
+            scope["method"],
+            root_path,
+            here,
+            None if language is None else language.decode("latin-1"),
+            b"hx-request" in raw or b"turbo-frame" in raw,
+        )
+
+    def send(self, message: Message) -> Awaitable[None]:
+        """The ``send`` the app is given. A plain function returning the downstream send's
+        awaitable: a message that passes through costs no coroutine of ours."""
+        if self._injector is not None:
+            return self._rewrite(message)
+        if message["type"] != "http.response.start":
+            return self._send_downstream(message)
+        plan = self.core.response_plan(self, message["status"], message.get("headers", []))
+        if plan is None:
+            return self._send_downstream(message)
+        if plan.injector is None:
+            return self._send_downstream({**message, "headers": plan.headers})
+        # Hold the start until the body shows whether it can be rewritten (pathsend can't).
+        self._plan = plan
+        self._injector = plan.injector
+        self._pending = message
+        return _held()
+
+    async def _rewrite(self, message: Message) -> None:
+        injector, plan, send = self._injector, self._plan, self._send_downstream
+        assert injector is not None and plan is not None
+        if message["type"] == "http.response.body":
+            if self._pending is not None:
+                await send({**self._pending, "headers": plan.headers})
+                self._pending = None
+            if message.get("more_body", False):
+                body = injector.feed(message.get("body", b""))
+            else:  # the last (often the only) chunk: whole() skips scanning a one-piece body
+                body = injector.whole(message.get("body", b""))
+                self._injector = None
+            await send({**message, "body": body})
+            return
+        if self._pending is not None:
+            # A body we cannot rewrite (http.response.pathsend, say): send it as it is.
+            await send({**self._pending, "headers": plan.plain_headers})
+            self._pending = None
+            self._injector = None
+        await send(message)
 
 
 class ConsentMiddleware:
@@ -79,16 +157,34 @@ class ConsentMiddleware:
                 send = self._lifespan_send(send)
             await self.app(scope, receive, send)
             return
-        view = request_view(scope)
-        state = RequestState(self.core, view)
+        core = self.core
+        raw = scope["headers"]
+        headers = dict(raw)
+        if len(headers) != len(raw):  # a name repeated
+            headers = request_headers(raw)
+        client = scope.get("client")
+        peer = client[0] if client else None
+        gpc = headers.get(b"sec-gpc")
+        path = scope["path"]
+        state = _AsgiState(
+            core,
+            core.visitor(headers.get(b"cookie")),
+            gpc is not None and gpc.strip() == b"1",
+            peer,
+            (scope, headers, path, scope.get("root_path", "")),
+        )
+        state._send_downstream = send
         scope[STATE_KEY] = state
-        if self.core.route(view):
+        if core.prefix in path and core.route(state.view):
             await self._endpoint(state, receive, send)
             return
         masked = state.masked_peer()
         if masked is not None:
-            _mask_scope(self.core, scope, view, masked)
-        await self.app(scope, receive, _Responder(self.core, state, send).send)
+            assert client is not None  # masked_peer() found a peer
+            scope["client"] = (masked, client[1])
+            if not _ADDRESS_HEADER_BYTES.isdisjoint(headers):
+                _mask_headers(core, scope)
+        await self.app(scope, receive, state.send)
 
     def _lifespan_send(self, send: Send) -> Send:
         core = self.core
@@ -107,26 +203,22 @@ class ConsentMiddleware:
         await send_response(self.core.endpoint(state, body), state.view.method, send)
 
 
-def _mask_scope(core: ConsentCore, scope: Scope, view: RequestView, masked: str) -> None:
-    """Show the app only the truncated address of a visitor without ``location`` consent."""
-    client = scope.get("client")
-    if client:
-        scope["client"] = (masked, client[1])
-    if not _ADDRESS_HEADER_SET.isdisjoint(view.headers):
-        headers = []
-        for name, value in scope["headers"]:
-            if name in _ADDRESS_HEADER_BYTES:
-                new = core.mask_address_header(name.decode("latin-1"), value.decode("latin-1"))
-                if new is None:
-                    continue
-                value = new.encode("latin-1")
-            headers.append((name, value))
-        scope["headers"] = headers
+def _mask_headers(core: ConsentCore, scope: Scope) -> None:
+    """Show the app only truncated addresses in the headers that carry the client's."""
+    headers = []
+    for name, value in scope["headers"]:
+        if name in _ADDRESS_HEADER_BYTES:
+            new = core.mask_address_header(name.decode("latin-1"), value.decode("latin-1"))
+            if new is None:
+                continue
+            value = new.encode("latin-1")
+        headers.append((name, value))
+    scope["headers"] = headers
 
 
-_ADDRESS_HEADER_NAMES = (*ADDRESS_HEADERS, "forwarded")
-_ADDRESS_HEADER_SET = frozenset(_ADDRESS_HEADER_NAMES)
-_ADDRESS_HEADER_BYTES = frozenset(name.encode("latin-1") for name in _ADDRESS_HEADER_NAMES)
+_ADDRESS_HEADER_BYTES = frozenset(
+    name.encode("latin-1") for name in (*ADDRESS_HEADERS, "forwarded")
+)
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -154,53 +246,5 @@ async def send_response(response: Response, method: str, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class _Responder:
-    """Applies the core's plan to one response as its messages go by."""
-
-    __slots__ = ("core", "injector", "pending", "plan", "send_downstream", "state")
-
-    def __init__(self, core: ConsentCore, state: RequestState, send: Send) -> None:
-        self.core = core
-        self.state = state
-        self.send_downstream = send
-        self.injector: Injector | None = None
-        self.pending: Message | None = None
-        self.plan: Any = None
-
-    async def send(self, message: Message) -> None:
-        kind = message["type"]
-        if kind == "http.response.start":
-            plan = self.core.response_plan(
-                self.state, message["status"], message.get("headers", [])
-            )
-            if plan is None:
-                await self.send_downstream(message)
-                return
-            if plan.injector is None:
-                await self.send_downstream({**message, "headers": plan.headers})
-                return
-            # Hold the start until the body shows whether it can be rewritten (pathsend can't).
-            self.plan = plan
-            self.injector = plan.injector
-            self.pending = message
-            return
-        if self.injector is None:
-            await self.send_downstream(message)
-            return
-        if kind == "http.response.body":
-            if self.pending is not None:
-                await self.send_downstream({**self.pending, "headers": self.plan.headers})
-                self.pending = None
-            if message.get("more_body", False):
-                body = self.injector.feed(message.get("body", b""))
-            else:  # the last (often the only) chunk: whole() skips scanning a one-piece body
-                body = self.injector.whole(message.get("body", b""))
-                self.injector = None
-            await self.send_downstream({**message, "body": body})
-            return
-        if self.pending is not None:
-            # A body we cannot rewrite (http.response.pathsend, say): send it as it is.
-            await self.send_downstream({**self.pending, "headers": self.plan.plain_headers})
-            self.pending = None
-            self.injector = None
-        await self.send_downstream(message)
+async def _held() -> None:
+    """What the app awaits for an ``http.response.start`` held back until the body comes."""

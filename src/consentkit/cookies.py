@@ -25,6 +25,8 @@ FORMAT_VERSION = "1"
 SALT = "consentkit.consent.v1"
 MAX_COOKIE_VALUE = 1024
 _VERIFIED_CACHE_SIZE = 4096
+#: How far in the future (seconds) a consent's time may be: clocks differ a little.
+FUTURE_SKEW = 60
 
 
 @dataclass(frozen=True)
@@ -59,28 +61,36 @@ class ConsentCodec:
 
     def decode(self, value: str, *, now: float | None = None) -> StoredConsent | None:
         """The consent a cookie value holds, or ``None`` when it is not valid for any reason."""
+        stored = self.verify(value)
+        if stored is None or not self.is_fresh(stored, now):
+            return None
+        return stored
+
+    def verify(self, value: str) -> StoredConsent | None:
+        """The consent a cookie value holds if its signature and payload are good, whatever its
+        age (check that with :meth:`is_fresh`); ``None`` otherwise. Remembered (bounded)."""
         if not value or len(value) > MAX_COOKIE_VALUE:
             return None
-        current = time.time() if now is None else now
         cached = self._verified.get(value)
         if cached is not None:
-            if current - cached.decided_at > self._max_age or cached.decided_at > current + 60:
-                return None
             return cached
         try:
             raw, timestamp = self._signer.unsign(value, return_timestamp=True)
         except (BadSignature, ValueError, TypeError):
             return None
-        decided_at = int(timestamp.timestamp())
-        if current - decided_at > self._max_age or decided_at > current + 60:
-            return None
-        stored = _parse_payload(raw.decode("ascii", "replace"), decided_at)
+        stored = _parse_payload(raw.decode("ascii", "replace"), int(timestamp.timestamp()))
         if stored is None:
             return None
         self._verified[value] = stored
         if len(self._verified) > _VERIFIED_CACHE_SIZE:
             self._verified.popitem(last=False)
         return stored
+
+    def is_fresh(self, stored: StoredConsent, now: float | None = None) -> bool:
+        """Whether a verified consent is within ``max_age`` (and not from the future)."""
+        current = time.time() if now is None else now
+        decided_at = stored.decided_at
+        return current - decided_at <= self._max_age and decided_at <= current + FUTURE_SKEW
 
 
 def claimed_categories(value: str) -> list[str]:
@@ -103,10 +113,6 @@ def _parse_payload(raw: str, decided_at: int) -> StoredConsent | None:
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
-_PARSED: dict[str, dict[str, str]] = {}
-_PARSED_CACHE_SIZE = 1024
-
-
 def parse_cookie_header(header: str) -> dict[str, str]:
     """Cookie pairs from a ``Cookie`` header (several headers joined with ``'; '``).
 
@@ -114,22 +120,7 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     without losing the others; the first of duplicate names wins (the most specific path).
     Commas separate pairs too: WSGI servers join repeated ``Cookie`` headers with ``","``, and
     no valid cookie value holds one.
-
-    A visitor sends the same header with every request: the pairs of the last headers seen are
-    remembered (bounded), and each call gets its own copy.
     """
-    cached = _PARSED.get(header)
-    if cached is not None:
-        return cached.copy()
-    cookies = _parse_cookie_header(header)
-    if len(header) <= 4096:
-        if len(_PARSED) >= _PARSED_CACHE_SIZE:
-            _PARSED.clear()
-        _PARSED[header] = cookies.copy()
-    return cookies
-
-
-def _parse_cookie_header(header: str) -> dict[str, str]:
     cookies: dict[str, str] = {}
     for part in header.replace(",", ";").split(";"):
         name, sep, value = part.partition("=")

@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -23,6 +24,7 @@ from .banner import BannerRenderer
 from .config import Category, Settings
 from .consent import Consent, ConsentRecord
 from .cookies import (
+    FUTURE_SKEW,
     ConsentCodec,
     StoredConsent,
     build_set_cookie,
@@ -63,6 +65,10 @@ REQUEST_HEADERS = frozenset(
     }
 )
 
+#: Visitors remembered per ``Cookie`` header (bounded), and the longest header remembered.
+_VISITOR_CACHE_SIZE = 1024
+_VISITOR_HEADER_LIMIT = 4096
+_TRUNCATED_CACHE_SIZE = 4096
 _NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/=_-]{1,128})'")
 #: Banners remembered per (locale, root path, page); ~4 KB each, so at most ~1 MB.
 _BANNER_CACHE_SIZE = 256
@@ -148,41 +154,148 @@ class CookieClassifier:
         return category
 
 
-class RequestState:
-    """Per-request state: the lazily computed consent, and what the response needs.
+class Visitor:
+    """What one ``Cookie`` header says, worked out once per distinct header.
 
-    This is what :func:`consentkit.get_consent` finds in the ASGI scope or WSGI environ.
+    A visitor sends the same header with every request, so the core remembers these (bounded):
+    the cookie pairs, which of them an optional category claims and, only once a request needs
+    it, the verified consent cookie with what it grants. Its age is still checked on every
+    request (:meth:`ConsentCore.stored`).
     """
 
-    __slots__ = ("_consent", "_cookies", "_gated", "_locale", "_stored", "core", "view")
+    __slots__ = (
+        "claims_location",
+        "consent_value",
+        "cookies",
+        "gated",
+        "gated_names",
+        "granted",
+        "granted_gpc",
+        "language",
+        "refused",
+        "refused_gpc",
+        "valid_from",
+        "valid_until",
+        "verified",
+    )
 
-    def __init__(self, core: ConsentCore, view: RequestView) -> None:
+    def __init__(self, core: ConsentCore, header: str) -> None:
+        #: The cookie pairs, parsed leniently. Shared between requests: read, never change.
+        self.cookies = parse_cookie_header(header)
+        settings = core.settings
+        cookies = self.cookies
+        #: The consent cookie's value (``__Host-`` first), unverified.
+        self.consent_value = (
+            cookies.get("__Host-" + settings.cookie_name) or cookies.get(settings.cookie_name) or ""
+        )
+        #: Whether that value claims ``location``, WITHOUT verifying it: a cookie that does not
+        #: claim it cannot grant it, so masking the address needs no verification.
+        self.claims_location = "location" in claimed_categories(self.consent_value)
+        category_of = core.classifier.category_of
+        #: The browser's cookies that belong to an optional category, with that category.
+        self.gated = tuple(
+            (name, category)
+            for name in cookies
+            if (category := category_of(name)) is not None and not category.required
+        )
+        self.gated_names = tuple(name for name, _ in self.gated)
+        #: The banner language the visitor chose, if any.
+        self.language = cookies.get(settings.language_cookie_name)
+        #: The verified consent (``None`` when not valid), once something needed it.
+        self.verified: StoredConsent | None = _UNSET
+        self.valid_from = self.valid_until = 0
+        self.granted = self.granted_gpc = _NOTHING
+        self.refused = self.refused_gpc = self.gated_names
+
+    def verify(self, core: ConsentCore) -> StoredConsent | None:
+        """Verify the consent cookie (once) and work out what it grants, with and without GPC."""
+        stored = core.read_stored(self.consent_value)
+        self.verified = stored
+        if stored is not None:
+            # The codec's rule (ConsentCodec.is_fresh) as a range, checked on every request.
+            self.valid_from = stored.decided_at - FUTURE_SKEW
+            self.valid_until = stored.decided_at + core.settings.max_age
+            self.granted = core.granted_of(stored.granted, gpc=False)
+            self.granted_gpc = core.granted_of(stored.granted, gpc=True)
+            self.refused = tuple(n for n, c in self.gated if c.name not in self.granted)
+            self.refused_gpc = tuple(n for n, c in self.gated if c.name not in self.granted_gpc)
+        return stored
+
+
+#: What an HTML response's plan needs of the request, gathered without a full
+#: :class:`RequestView`: ``(method, root path, the page's URL path and query from the root,
+#: Accept-Language or None, whether it is an htmx/Turbo partial request)``.
+Page = tuple[str, str, str, str | None, bool]
+
+
+class RequestState:
+    """Per-request state: the visitor, and what is worked out only when something needs it
+    (the request view, the stored consent's age, the :class:`Consent`, the banner language).
+
+    Built by an adapter, whose subclass says how to view its request (:meth:`_build_view`,
+    :meth:`_build_page`), or by :meth:`ConsentCore.state` from a complete view. This is what
+    :func:`consentkit.get_consent` finds in the ASGI scope or WSGI environ.
+    """
+
+    __slots__ = (
+        "_consent",
+        "_locale",
+        "_page",
+        "_request",
+        "_stored",
+        "_view",
+        "core",
+        "gpc",
+        "peer",
+        "visitor",
+    )
+
+    def __init__(
+        self,
+        core: ConsentCore,
+        visitor: Visitor,
+        gpc: bool,
+        peer: str | None,
+        request: Any,
+        view: RequestView | None = None,
+    ) -> None:
         self.core = core
-        self.view = view
-        self._cookies: dict[str, str] | None = None
-        self._gated: list[tuple[str, Category]] | None = None
+        #: What the request's ``Cookie`` header says.
+        self.visitor = visitor
+        #: The request carried ``Sec-GPC: 1``.
+        self.gpc = gpc
+        #: The peer's address as the server gave it (before any masking).
+        self.peer = peer
+        self._request = request  # what the adapter's _build_view/_build_page read
+        self._view = view
+        self._page: Page | None = None
         self._stored: Any = _UNSET
         self._consent: Consent | None = None
         self._locale: str | None = None
 
-    @property
-    def cookies(self) -> dict[str, str]:
-        """The request's cookies, parsed leniently."""
-        if self._cookies is None:
-            self._cookies = parse_cookie_header(self.view.headers.get("cookie", ""))
-        return self._cookies
+    def _build_view(self) -> RequestView:
+        raise NotImplementedError  # a state built from a complete view never gets here
+
+    def _build_page(self) -> Page:
+        view = self.view
+        headers = view.headers
+        here = view.root_path + view.path + ("?" + view.query if view.query else "")
+        partial = "hx-request" in headers or "turbo-frame" in headers
+        return (view.method, view.root_path, here, headers.get("accept-language"), partial)
 
     @property
-    def gated_cookies(self) -> list[tuple[str, Category]]:
-        """The browser's cookies that belong to an optional category, with that category."""
-        if self._gated is None:
-            category_of = self.core.classifier.category_of
-            self._gated = [
-                (name, category)
-                for name in self.cookies
-                if (category := category_of(name)) is not None and not category.required
-            ]
-        return self._gated
+    def view(self) -> RequestView:
+        """The core's view of the request, built the first time it is needed."""
+        if self._view is None:
+            self._view = self._build_view()
+        return self._view
+
+    @property
+    def page(self) -> Page:
+        """What an HTML response's plan needs of the request (see :data:`Page`)."""
+        if self._page is None:
+            self._page = self._build_page()
+        return self._page
 
     @property
     def secure(self) -> bool:
@@ -193,37 +306,48 @@ class RequestState:
     def stored(self) -> StoredConsent | None:
         """The valid stored choice for the current policy version, or ``None``."""
         if self._stored is _UNSET:
-            self._stored = self.core.read_stored(self.cookies)
+            self._stored = self.core.stored(self.visitor)
         return self._stored  # type: ignore[no-any-return]
+
+    @property
+    def granted(self) -> frozenset[str]:
+        """The optional categories granted for this request (GPC accounted for)."""
+        if self.stored is None:
+            return _NOTHING
+        return self.visitor.granted_gpc if self.gpc else self.visitor.granted
+
+    @property
+    def refused_cookies(self) -> tuple[str, ...]:
+        """The browser's cookies of optional categories not granted: to be expired."""
+        visitor = self.visitor
+        if not visitor.gated:  # nothing to gate: no verification
+            return ()
+        if self.stored is None:
+            return visitor.gated_names
+        return visitor.refused_gpc if self.gpc else visitor.refused
 
     @property
     def consent(self) -> Consent:
         """The consent that applies to this request."""
         if self._consent is None:
-            self._consent = self.core.consent_for(self, self.stored)
+            self._consent = self.core.consent_for(self, self.stored, self.granted)
         return self._consent
 
     def masked_peer(self) -> str | None:
         """The truncated address the app must see instead of the peer's, or ``None`` to leave
         the peer as it is (``location`` granted, masking off, or no peer)."""
-        core = self.core
-        peer = self.view.peer
-        if not core.settings.mask_client_ip or not peer:
+        peer = self.peer
+        if not peer or not self.core.mask_client_ip:
             return None
-        # Verify the cookie only when it claims `location`: masking needs no proof.
-        if core.claims_location(self.cookies) and self.consent.allows("location"):
+        if self.visitor.claims_location and "location" in self.granted:
             return None
-        return core.truncate(peer)
+        return self.core.truncate(peer)
 
     @property
     def locale(self) -> str:
         """The banner language for this visitor."""
         if self._locale is None:
-            headers = self.view.headers
-            self._locale = self.core.renderer.catalogs.choose(
-                self.cookies.get(self.core.settings.language_cookie_name),
-                headers.get("accept-language"),
-            )
+            self._locale = self.core.renderer.catalogs.choose(self.visitor.language, self.page[3])
         return self._locale
 
 
@@ -240,9 +364,15 @@ class ConsentCore:
         self._gpc_refused = frozenset(
             c.name for c in settings.categories if c.gpc_opt_out and not c.required
         )
-        self._prefix = settings.prefix
+        self.prefix = settings.prefix
         self._prefix_slash = settings.prefix + "/"
         self._banners: dict[tuple[str, str, str], bytes] = {}
+        self._loaders: dict[tuple[str, frozenset[str]], bytes] = {}
+        self._visitors: dict[str | bytes, Visitor] = {}
+        #: The visitor who sends no cookie at all.
+        self.nobody = Visitor(self, "")
+        self.mask_client_ip = settings.mask_client_ip
+        self._truncated: dict[str, str] = {}  # the addresses seen lately (truncating parses)
         self.statistics: Any = None
         if settings.statistics is not None:
             from .location.stats import open_statistics
@@ -256,9 +386,31 @@ class ConsentCore:
 
     # -- reading the request ----------------------------------------------------------------
 
+    def visitor(self, header: str | bytes | None) -> Visitor:
+        """What a ``Cookie`` header (``None`` when there is none) says, remembered (bounded)."""
+        if not header:
+            return self.nobody
+        visitor = self._visitors.get(header)
+        if visitor is None:
+            text = header.decode("latin-1") if isinstance(header, bytes) else header
+            visitor = Visitor(self, text)
+            if len(header) <= _VISITOR_HEADER_LIMIT:
+                if len(self._visitors) >= _VISITOR_CACHE_SIZE:
+                    self._visitors.clear()
+                self._visitors[header] = visitor
+        return visitor
+
     def state(self, view: RequestView) -> RequestState:
-        """The per-request state for ``view``."""
-        return RequestState(self, view)
+        """The per-request state for a request the adapter has already viewed in full."""
+        headers = view.headers
+        return RequestState(
+            self,
+            self.visitor(headers.get("cookie")),
+            headers.get("sec-gpc", "").strip() == "1",
+            view.peer,
+            None,
+            view,
+        )
 
     def is_secure(self, view: RequestView) -> bool:
         """Whether the visitor's connection is HTTPS."""
@@ -281,38 +433,42 @@ class ConsentCore:
         trusted = self.settings.trusted_proxies
         return bool(trusted) and view.peer is not None and is_trusted(view.peer, trusted)
 
-    def claims_location(self, cookies: dict[str, str]) -> bool:
-        """Whether the (unverified) consent cookie claims the ``location`` category."""
-        name = self.settings.cookie_name
-        value = cookies.get("__Host-" + name) or cookies.get(name)
-        return bool(value) and "location" in claimed_categories(value)  # type: ignore[arg-type]
-
-    def read_stored(self, cookies: dict[str, str]) -> StoredConsent | None:
-        """The valid consent in the request's cookies for this policy version, or ``None``."""
-        name = self.settings.cookie_name
-        value = cookies.get("__Host-" + name) or cookies.get(name)
+    def read_stored(self, value: str) -> StoredConsent | None:
+        """The consent a cookie value holds for this policy version, whatever its age; or
+        ``None``."""
         if not value:
             return None
-        stored = self.codec.decode(value)
+        stored = self.codec.verify(value)
         if stored is None or stored.policy_version != self.settings.policy_version:
             return None
         return stored
 
-    def consent_for(self, state: RequestState, stored: StoredConsent | None) -> Consent:
-        """The consent that applies to a request with this stored choice."""
-        headers = state.view.headers
-        gpc = headers.get("sec-gpc", "").strip() == "1"
-        if stored is None:
-            granted: frozenset[str] = frozenset()
-        else:
-            granted = stored.granted.intersection(self.optional)
+    def stored(self, visitor: Visitor) -> StoredConsent | None:
+        """The visitor's valid stored choice (verified once per visitor, its age checked now)."""
+        stored = visitor.verified
+        if stored is _UNSET:
+            stored = visitor.verify(self)
+        if stored is None or not (visitor.valid_from <= time.time() <= visitor.valid_until):
+            return None
+        return stored
+
+    def granted_of(self, stored: frozenset[str], *, gpc: bool) -> frozenset[str]:
+        """The optional categories a stored choice grants, less those GPC refuses (when the
+        request carries ``Sec-GPC: 1`` and ``honor_gpc`` is on)."""
+        granted = stored.intersection(self.optional)
         if gpc and self.settings.honor_gpc:
             granted = granted - self._gpc_refused
+        return granted
+
+    def consent_for(
+        self, state: RequestState, stored: StoredConsent | None, granted: frozenset[str]
+    ) -> Consent:
+        """The consent that applies to a request with this stored choice and grant."""
         return Consent(
             decided=stored is not None,
             granted=granted,
             required=self.required,
-            gpc=gpc,
+            gpc=state.gpc,
             policy_version=self.settings.policy_version,
             consent_id=stored.consent_id if stored else None,
             decided_at=_utc(stored.decided_at) if stored else None,
@@ -331,7 +487,14 @@ class ConsentCore:
 
     def truncate(self, address: str) -> str:
         """``address`` truncated to the configured ``ip_prefixes`` (``""`` for garbage)."""
-        return _truncate(address, *self.settings.ip_prefixes)
+        truncated = self._truncated.get(address)
+        if truncated is None:
+            ipv4, ipv6 = self.settings.ip_prefixes
+            truncated = truncate_ip(address, ipv4_prefix=ipv4, ipv6_prefix=ipv6)
+            if len(self._truncated) >= _TRUNCATED_CACHE_SIZE:
+                self._truncated.clear()
+            self._truncated[address] = truncated
+        return truncated
 
     def mask_address_header(self, name: str, value: str) -> str | None:
         """The value of an address-carrying header with each address truncated; ``None`` to
@@ -355,7 +518,7 @@ class ConsentCore:
     def route(self, view: RequestView) -> bool:
         """Whether the request is for one of consentkit's own endpoints."""
         path = view.path
-        return path == self._prefix or path.startswith(self._prefix_slash)
+        return path == self.prefix or path.startswith(self._prefix_slash)
 
     def body_too_large(self, view: RequestView) -> bool:
         """Whether the declared body is over the endpoint's limit (answer 413 unread)."""
@@ -364,14 +527,14 @@ class ConsentCore:
 
     def wants_body(self, view: RequestView) -> bool:
         """Whether :meth:`endpoint` needs the request body (at most ``MAX_BODY`` bytes)."""
-        return view.method == "POST" and view.path == self._prefix
+        return view.method == "POST" and view.path == self.prefix
 
     def endpoint(self, state: RequestState, body: bytes | None = None) -> Response:
         """The answer of one of consentkit's endpoints. ``body`` is ``None`` when over the
         limit."""
         view = state.view
         method = view.method
-        rest = view.path[len(self._prefix) :]
+        rest = view.path[len(self.prefix) :]
         if rest in ("", "/"):
             if method == "POST":
                 return self._record_choice(state, body)
@@ -500,11 +663,15 @@ class ConsentCore:
             )
         ]
         # The visitor's new consent applies to this very response.
-        new_consent = self.consent_for(state, self.codec.decode(value))
+        stored = self.codec.decode(value)
+        assert stored is not None  # just signed
+        now_granted = self.granted_of(stored.granted, gpc=state.gpc)
+        new_consent = self.consent_for(state, stored, now_granted)
         state._consent = new_consent
         if self.settings.on_consent is not None:
             self._log_consent(choice, new_consent, state)
-        headers.extend(self._expire_refused(state, new_consent, ()))
+        to_expire = [n for n, c in state.visitor.gated if c.name not in now_granted]
+        headers.extend(self._expiring(state, to_expire))
         if "application/json" in view.headers.get("accept", ""):
             response = self._json(state, 200, new_consent.as_json(self.settings.category_names))
             response.headers[:0] = headers
@@ -591,16 +758,14 @@ class ConsentCore:
 
     # -- the app's response ---------------------------------------------------------------
 
-    def _expire_refused(
-        self, state: RequestState, consent: Consent, keep: tuple[str, ...] | set[str]
-    ) -> Headers:
-        """``Set-Cookie`` headers that expire the browser's cookies of refused categories."""
+    def _expiring(self, state: RequestState, names: list[str] | tuple[str, ...]) -> Headers:
+        """``Set-Cookie`` headers that expire the browser's cookies ``names``."""
         headers: Headers = []
         host = state.view.headers.get("host", "")
-        for name, category in state.gated_cookies:
-            if not consent.allows(category.name) and name not in keep:
-                for value in expiring_set_cookies(name, host, state.secure):
-                    headers.append((b"set-cookie", value))
+        secure = state.secure
+        for name in names:
+            for value in expiring_set_cookies(name, host, secure):
+                headers.append((b"set-cookie", value))
         return headers
 
     def _banner(self, locale: str, root_path: str, next_path: str, nonce: str | None) -> bytes:
@@ -617,64 +782,81 @@ class ConsentCore:
             self._banners[key] = snippet
         return snippet
 
+    def _loader(self, root_path: str, granted: frozenset[str], nonce: str | None) -> bytes:
+        """The script loader for a decided visitor, remembered per (root path, grant) when
+        there is no CSP nonce (bounded: the grants are subsets of a few categories)."""
+        key = (root_path, granted)
+        snippet = self._loaders.get(key) if nonce is None else None
+        if snippet is None:
+            names = [n for n in self.optional if n in granted]
+            snippet = self.renderer.loader(root_path, names, nonce)
+            if nonce is None:
+                if len(self._loaders) >= _BANNER_CACHE_SIZE:
+                    self._loaders.clear()
+                self._loaders[key] = snippet
+        return snippet
+
+    def touches(self, state: RequestState, is_html: bool, sets_cookie: bool) -> bool:
+        """Whether consentkit has anything to do to a response (else it passes untouched): an
+        HTML page, a ``Set-Cookie`` to gate, or a browser's cookie to expire. The stored
+        consent is read (and the cookie verified) only for a visitor who sent cookies of
+        optional categories."""
+        return is_html or sets_cookie or bool(state.refused_cookies)
+
     def response_plan(
         self, state: RequestState, status: int, headers: Headers
     ) -> ResponsePlan | None:
         """What to change in the app's response; ``None`` when it passes through untouched."""
         content_type = b""
-        encoded = False
         set_cookie = False
-        vary_index = -1
+        for name, value in headers:  # the usual API response stops after this pass
+            lowered = name.lower()
+            if lowered == b"content-type":
+                content_type = value
+            elif lowered == b"set-cookie":
+                set_cookie = True
+        is_html = content_type[:9].lower() == b"text/html"
+        if not self.touches(state, is_html, set_cookie):
+            return None  # nothing to gate, nothing to inject
+
+        # Then one pass to lower-case the names, drop the app's cookies of refused categories
+        # (deletions pass) and note what the HTML part needs.
+        out: Headers = []
+        kept: set[str] = set()
+        encoded = False
+        vary_index = length_index = etag_index = -1
         csp: bytes | None = None
-        lowered: Headers = []
+        granted = state.granted if set_cookie else _NOTHING
+        category_of = self.classifier.category_of
         for name, value in headers:
             name = name.lower()
-            if name == b"content-type":
-                content_type = value
+            if name == b"content-length":
+                length_index = -2 if length_index != -1 else len(out)  # -2: more than one
             elif name == b"set-cookie":
-                set_cookie = True
+                cookie = set_cookie_name(value)
+                category = category_of(cookie)
+                if (
+                    category is not None
+                    and not category.required
+                    and category.name not in granted
+                    and not _is_deletion(value)
+                ):
+                    continue
+                kept.add(cookie)
+            elif name == b"vary":
+                vary_index = len(out)
+            elif name == b"etag":
+                if not value.startswith(b"W/"):  # a strong ETag would not match a new body
+                    etag_index = -2 if etag_index != -1 else len(out)
             elif name == b"content-encoding":
                 encoded = value.strip().lower() not in (b"", b"identity")
-            elif name == b"vary":
-                vary_index = len(lowered)
             elif name == b"content-security-policy":
                 csp = value
-            lowered.append((name, value))
-        is_html = content_type[:9].lower() == b"text/html"
-        sent_gated = "cookie" in state.view.headers and bool(state.gated_cookies)
-        if not (is_html or set_cookie or sent_gated):
-            return None
-
-        # The Consent object is built only where it is needed: whether the visitor has decided
-        # is whether a valid stored choice exists.
-        out = lowered
-        kept: set[str] = set()
-        if set_cookie:  # drop the app's cookies of refused categories
-            consent = state.consent
-            category_of = self.classifier.category_of
-            out = []
-            vary_index = -1
-            for name, value in lowered:
-                if name == b"set-cookie":
-                    cookie = set_cookie_name(value)
-                    category = category_of(cookie)
-                    if (
-                        category is not None
-                        and not category.required
-                        and not consent.allows(category.name)
-                        and not _is_deletion(value)
-                    ):
-                        continue
-                    kept.add(cookie)
-                elif name == b"vary":
-                    vary_index = len(out)
-                out.append((name, value))
-        expired = self._expire_refused(state, state.consent, kept) if sent_gated else None
-        if expired:
-            out.extend(expired)
+            out.append((name, value))
+        refused = state.refused_cookies
+        if refused:
+            out.extend(self._expiring(state, [n for n in refused if n not in kept]))
         if not is_html:
-            if not (set_cookie or expired):
-                return None  # the browser's cookies are all allowed: nothing to change
             return ResponsePlan(out, None)
 
         if vary_index < 0:  # the usual case: no Vary of the app's to merge with
@@ -682,17 +864,16 @@ class ConsentCore:
             out.append((b"vary", b"Cookie"))
         else:
             _add_vary(out, vary_index, b"Cookie")
-        view = state.view
-        if self.statistics is not None and status == 200 and view.method == "GET":
+        method, root_path, here, _, partial = state.page
+        if self.statistics is not None and status == 200 and method == "GET":
             self.statistics.record(state.consent)
         if (
-            view.method == "HEAD"
-            or encoded
-            or status in (204, 206, 304)
-            or 300 <= status < 400
+            encoded
+            or partial
+            or method == "HEAD"
             or status < 200
-            or "hx-request" in view.headers
-            or "turbo-frame" in view.headers
+            or 300 <= status < 400
+            or status in (204, 206)
         ):
             return ResponsePlan(out, None)
         nonce = None
@@ -700,26 +881,33 @@ class ConsentCore:
             match = _NONCE.search(csp)
             nonce = match.group(1).decode("ascii") if match else None
         if state.stored is None:  # undecided
-            next_path = view.root_path + view.path + ("?" + view.query if view.query else "")
-            snippet = self._banner(state.locale, view.root_path, next_path, nonce)
+            snippet = self._banner(state.locale, root_path, here, nonce)
             if out[vary_index][1] == b"Cookie":
                 out[vary_index] = (b"vary", b"Cookie, Accept-Language")
             else:
                 _add_vary(out, vary_index, b"Accept-Language")
         else:
-            granted = [n for n in self.optional if n in state.consent.granted]
+            granted = state.granted
             if not granted:
                 return ResponsePlan(out, None)
-            snippet = self.renderer.loader(view.root_path, granted, nonce)
-        final: Headers = []
-        for name, value in out:
-            if name == b"content-length":
-                if value.strip().isdigit():
-                    final.append((name, str(int(value) + len(snippet)).encode("ascii")))
-                continue
-            if name == b"etag" and not value.startswith(b"W/"):
-                continue  # a strong ETag no longer matches the body
-            final.append((name, value))
+            snippet = self._loader(root_path, granted, nonce)
+        if length_index == -2 or etag_index == -2:  # odd: repeated headers
+            final = [
+                (name, value)
+                for name, value in out
+                if name != b"content-length" and not (name == b"etag" and value[:2] != b"W/")
+            ]
+        else:
+            final = out.copy()
+            drop = [etag_index] if etag_index >= 0 else []
+            if length_index >= 0:
+                length = out[length_index][1].strip()
+                if length.isdigit():
+                    final[length_index] = (b"content-length", b"%d" % (int(length) + len(snippet)))
+                else:
+                    drop.append(length_index)
+            for index in sorted(drop, reverse=True):
+                del final[index]
         return ResponsePlan(final, Injector(snippet), out)
 
 
@@ -790,6 +978,7 @@ def safe_next(value: str | None, root_path: str = "") -> str:
 
 
 _UNSET: Any = object()
+_NOTHING: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -816,12 +1005,6 @@ class _AddressSource:
     def locate(self) -> Any:
         """The approximate location of the client's full address."""
         return self.core.locate(self.view)
-
-
-@functools.lru_cache(maxsize=4096)
-def _truncate(address: str, ipv4_prefix: int, ipv6_prefix: int) -> str:
-    """:func:`truncate_ip`, remembered for the addresses seen lately (it parses each time)."""
-    return truncate_ip(address, ipv4_prefix=ipv4_prefix, ipv6_prefix=ipv6_prefix)
 
 
 #: Request headers that carry client addresses; masked like the peer's.

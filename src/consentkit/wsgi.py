@@ -19,6 +19,7 @@ from .core import (
     REQUEST_HEADERS,
     ConsentCore,
     Headers,
+    Page,
     RequestState,
     RequestView,
     ResponsePlan,
@@ -52,22 +53,43 @@ def _wsgi_str(value: str) -> str:
         return value
 
 
-def request_view(environ: dict[str, Any]) -> RequestView:
-    """The core's view of a WSGI request."""
-    headers = {}
-    for environ_key, name in _ENVIRON_KEYS.items():
-        value = environ.get(environ_key)
-        if value:
-            headers[name] = value
-    return RequestView(
-        environ.get("REQUEST_METHOD", "GET"),
-        _wsgi_str(environ.get("PATH_INFO", "")) or "/",
-        _wsgi_str(environ.get("SCRIPT_NAME", "")),
-        environ.get("QUERY_STRING", ""),
-        environ.get("wsgi.url_scheme", "http"),
-        environ.get("REMOTE_ADDR"),
-        headers,
-    )
+class _WsgiState(RequestState):
+    """The state of a WSGI request. ``_request`` is ``(environ, PATH_INFO, SCRIPT_NAME)`` as
+    the middleware found them: a dispatcher in the app may change them in place."""
+
+    __slots__ = ()
+
+    def _build_view(self) -> RequestView:
+        environ, path, script_name = self._request
+        headers = {}
+        for environ_key, name in _ENVIRON_KEYS.items():
+            value = environ.get(environ_key)
+            if value:
+                headers[name] = value
+        return RequestView(
+            environ.get("REQUEST_METHOD", "GET"),
+            _wsgi_str(path) or "/",
+            _wsgi_str(script_name),
+            environ.get("QUERY_STRING", ""),
+            environ.get("wsgi.url_scheme", "http"),
+            self.peer,
+            headers,
+        )
+
+    def _build_page(self) -> Page:
+        environ, path, script_name = self._request
+        root_path = _wsgi_str(script_name)
+        here = root_path + (_wsgi_str(path) or "/")
+        query = environ.get("QUERY_STRING")
+        if query:
+            here += "?" + query
+        return (
+            environ.get("REQUEST_METHOD", "GET"),
+            root_path,
+            here,
+            environ.get("HTTP_ACCEPT_LANGUAGE"),
+            "HTTP_HX_REQUEST" in environ or "HTTP_TURBO_FRAME" in environ,
+        )
 
 
 def _to_bytes(headers: list[tuple[str, str]]) -> Headers:
@@ -110,21 +132,27 @@ class ConsentWSGIMiddleware:
         self.core.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        view = request_view(environ)
-        state = RequestState(self.core, view)
+        core = self.core
+        path = environ.get("PATH_INFO", "")
+        peer = environ.get("REMOTE_ADDR")
+        gpc = environ.get("HTTP_SEC_GPC")
+        state = _WsgiState(
+            core,
+            core.visitor(environ.get("HTTP_COOKIE")),
+            gpc is not None and gpc.strip() == "1",
+            peer,
+            (environ, path, environ.get("SCRIPT_NAME", "")),
+        )
         environ[STATE_KEY] = state
-        if self.core.route(view):
-            body = None
-            if self.core.wants_body(view):
-                body = None if self.core.body_too_large(view) else _read_body(environ)
-            response = self.core.endpoint(state, body)
-            headers = [*response.headers, (b"content-length", str(len(response.body)).encode())]
-            start_response(_status_line(response.status), _to_str(headers))
-            return [] if view.method == "HEAD" else [response.body]
+        if core.prefix in path and core.route(state.view):
+            return self._endpoint(state, environ, start_response)
         masked = state.masked_peer()
         if masked is not None:
-            _mask_environ(self.core, environ, masked)
-        responder = _Responder(self.core, state, start_response)
+            environ["REMOTE_ADDR"] = masked
+            if not _ADDRESS_KEYS.keys().isdisjoint(environ):
+                state.view  # noqa: B018 -- viewed before masking: the addresses in full
+                _mask_environ(core, environ)
+        responder = _Responder(core, state, start_response)
         iterable = self.app(environ, responder.start_response)
         if responder.started and responder.injector is None:
             return iterable  # nothing to rewrite: keep the app's iterable (and file_wrapper)
@@ -132,13 +160,25 @@ class ConsentWSGIMiddleware:
             responder.length = len(iterable[0])  # one piece: the whole body (see whole())
         return _RewrittenBody(iterable, responder)
 
+    def _endpoint(
+        self, state: RequestState, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        core = self.core
+        view = state.view
+        body = None
+        if core.wants_body(view):
+            body = None if core.body_too_large(view) else _read_body(environ)
+        response = core.endpoint(state, body)
+        headers = [*response.headers, (b"content-length", str(len(response.body)).encode())]
+        start_response(_status_line(response.status), _to_str(headers))
+        return [] if view.method == "HEAD" else [response.body]
+
 
 _ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in (*ADDRESS_HEADERS, "forwarded")}
 
 
-def _mask_environ(core: ConsentCore, environ: dict[str, Any], masked: str) -> None:
-    """Show the app only the truncated address of a visitor without ``location`` consent."""
-    environ["REMOTE_ADDR"] = masked
+def _mask_environ(core: ConsentCore, environ: dict[str, Any]) -> None:
+    """Show the app only truncated addresses in the headers that carry the client's."""
     for key, name in _ADDRESS_KEYS.items():
         value = environ.get(key)
         if value is not None:
@@ -176,7 +216,16 @@ class _Responder:
             code = int(status[:3])
         except ValueError:
             code = 500
-        plan: ResponsePlan | None = self.core.response_plan(self.state, code, _to_bytes(headers))
+        plan: ResponsePlan | None = None
+        is_html = sets_cookie = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == "content-type":
+                is_html = value[:9].lower() == "text/html"
+            elif lowered == "set-cookie":
+                sets_cookie = True
+        if self.core.touches(self.state, is_html, sets_cookie):
+            plan = self.core.response_plan(self.state, code, _to_bytes(headers))
         self.injector = plan.injector if plan is not None else None
         if self.injector is not None:
             for name, value in headers:
