@@ -55,7 +55,8 @@ class Injector:
         index = _last_marker(body)
         if index < 0:
             return body + self._snippet
-        return b"".join((body[:index], self._snippet, body[index:]))
+        view = memoryview(body)  # joined from views: the page is copied once, not twice
+        return b"".join((view[:index], self._snippet, view[index:]))
 
     def finish(self) -> bytes:
         """The rest: the held-back tail, with the snippet if no ``</body`` was seen."""
