@@ -127,7 +127,7 @@ def visitors(count: int) -> VisitorsResult:
     finally:
         loop.close()
     caches = {
-        "visitors (Cookie headers)": len(core._visitors),
+        "visitors (Cookie headers)": len(core.visitors),
         "verified consent tokens": len(core.codec._verified),
         "truncated addresses": len(core._truncated),
         "cookie names classified": len(core.classifier._cache),

@@ -53,11 +53,11 @@ class _AsgiState(RequestState):
     (:meth:`send`): one object per request instead of two.
     """
 
-    # No __slots__ here: these defaults are read until a response needs rewriting.
+    __slots__ = ("_injector", "_pending", "_plan", "_send_downstream")
     _send_downstream: Send
-    _injector: Injector | None = None
-    _pending: Message | None = None
-    _plan: ResponsePlan | None = None
+    _injector: Injector | None  # set when a response is being rewritten
+    _pending: Message | None
+    _plan: ResponsePlan | None
 
     def _path(self) -> str:
         path: str
@@ -166,14 +166,17 @@ class ConsentMiddleware:
         peer = client[0] if client else None
         gpc = headers.get(b"sec-gpc")
         path = scope["path"]
+        cookie = headers.get(b"cookie")
+        visitor = core.visitors.get(cookie) if cookie else core.nobody
         state = _AsgiState(
             core,
-            core.visitor(headers.get(b"cookie")),
+            visitor or core.visitor(cookie),
             gpc is not None and gpc.strip() == b"1",
             peer,
             (scope, headers, path, scope.get("root_path", "")),
         )
         state._send_downstream = send
+        state._injector = None
         scope[STATE_KEY] = state
         if core.prefix in path and core.route(state.view):
             await self._endpoint(state, receive, send)

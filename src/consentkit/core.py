@@ -105,6 +105,10 @@ class Response:
     body: bytes = b""
 
 
+_UNSET: Any = object()
+_NOTHING: frozenset[str] = frozenset()
+
+
 class ResponsePlan:
     """What to do to the app's response: the headers to send, and an injector for the body.
 
@@ -172,6 +176,7 @@ class Visitor:
         "granted",
         "granted_gpc",
         "language",
+        "masked",
         "refused",
         "refused_gpc",
         "valid_from",
@@ -191,6 +196,8 @@ class Visitor:
         #: Whether that value claims ``location``, WITHOUT verifying it: a cookie that does not
         #: claim it cannot grant it, so masking the address needs no verification.
         self.claims_location = "location" in claimed_categories(self.consent_value)
+        #: The app sees a truncated address, whatever the cookie turns out to be worth.
+        self.masked = settings.mask_client_ip and not self.claims_location
         category_of = core.classifier.category_of
         #: The browser's cookies that belong to an optional category, with that category.
         self.gated = tuple(
@@ -337,9 +344,11 @@ class RequestState:
         """The truncated address the app must see instead of the peer's, or ``None`` to leave
         the peer as it is (``location`` granted, masking off, or no peer)."""
         peer = self.peer
-        if not peer or not self.core.mask_client_ip:
+        if not peer:
             return None
-        if self.visitor.claims_location and "location" in self.granted:
+        if not self.visitor.masked and (  # masking off, or the cookie claims `location`
+            not self.core.mask_client_ip or "location" in self.granted
+        ):
             return None
         return self.core.truncate(peer)
 
@@ -368,7 +377,8 @@ class ConsentCore:
         self._prefix_slash = settings.prefix + "/"
         self._banners: dict[tuple[str, str, str], bytes] = {}
         self._loaders: dict[tuple[str, frozenset[str]], bytes] = {}
-        self._visitors: dict[str | bytes, Visitor] = {}
+        #: Visitors remembered per ``Cookie`` header (see :meth:`visitor`).
+        self.visitors: dict[str | bytes, Visitor] = {}
         #: The visitor who sends no cookie at all.
         self.nobody = Visitor(self, "")
         self.mask_client_ip = settings.mask_client_ip
@@ -390,14 +400,14 @@ class ConsentCore:
         """What a ``Cookie`` header (``None`` when there is none) says, remembered (bounded)."""
         if not header:
             return self.nobody
-        visitor = self._visitors.get(header)
+        visitor = self.visitors.get(header)
         if visitor is None:
             text = header.decode("latin-1") if isinstance(header, bytes) else header
             visitor = Visitor(self, text)
             if len(header) <= _VISITOR_HEADER_LIMIT:
-                if len(self._visitors) >= _VISITOR_CACHE_SIZE:
-                    self._visitors.clear()
-                self._visitors[header] = visitor
+                if len(self.visitors) >= _VISITOR_CACHE_SIZE:
+                    self.visitors.clear()
+                self.visitors[header] = visitor
         return visitor
 
     def state(self, view: RequestView) -> RequestState:
@@ -975,10 +985,6 @@ def safe_next(value: str | None, root_path: str = "") -> str:
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):
         return fallback
     return quote(value, safe="/?&=#%;:@+,$!*'()~-._[]")
-
-
-_UNSET: Any = object()
-_NOTHING: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=4096)

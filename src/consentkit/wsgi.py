@@ -57,8 +57,6 @@ class _WsgiState(RequestState):
     """The state of a WSGI request. ``_request`` is ``(environ, PATH_INFO, SCRIPT_NAME)`` as
     the middleware found them: a dispatcher in the app may change them in place."""
 
-    __slots__ = ()
-
     def _build_view(self) -> RequestView:
         environ, path, script_name = self._request
         headers = {}
