@@ -45,9 +45,10 @@ def request_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
 
 
 class _AsgiState(RequestState):
-    """The state of an ASGI request. ``_request`` is ``(scope, headers, path, root_path)`` as
-    the middleware found them: the app may change the scope in place (Starlette's ``Mount``
-    changes ``root_path``).
+    """The state of an ASGI request. ``_request`` is ``(scope, headers)``: a copy of the scope
+    as the middleware found it (the app may change the scope in place: Starlette's ``Mount``
+    changes ``root_path``; and a copy holds no reference back to this state, so no cycle is
+    left for the garbage collector), and its headers as a dict.
 
     It is also what applies the core's plan to the response as its messages go by
     (:meth:`send`): one object per request instead of two.
@@ -59,21 +60,17 @@ class _AsgiState(RequestState):
     _pending: Message | None
     _plan: ResponsePlan | None
 
-    def _path(self) -> str:
-        path: str
-        root_path: str
-        _, _, path, root_path = self._request
+    def _build_view(self) -> RequestView:
+        scope, raw = self._request
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
         # ASGI says path includes root_path; older servers and frameworks disagree.
         if root_path and path.startswith(root_path):
-            return path[len(root_path) :] or "/"
-        return path
-
-    def _build_view(self) -> RequestView:
-        scope, raw, _, root_path = self._request
+            path = path[len(root_path) :] or "/"
         keys = _HEADER_KEYS
         return RequestView(
             scope["method"],
-            self._path(),
+            path,
             root_path,
             scope.get("query_string", b"").decode("latin-1"),
             scope.get("scheme", "http"),
@@ -82,7 +79,9 @@ class _AsgiState(RequestState):
         )
 
     def _build_page(self) -> Page:
-        scope, raw, path, root_path = self._request
+        scope, raw = self._request
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
         here = path if not root_path or path.startswith(root_path) else root_path + path
         if here == root_path:
             here += "/"
@@ -173,7 +172,7 @@ class ConsentMiddleware:
             visitor or core.visitor(cookie),
             gpc is not None and gpc.strip() == b"1",
             peer,
-            (scope, headers, path, scope.get("root_path", "")),
+            (dict(scope), headers),
         )
         state._send_downstream = send
         state._injector = None

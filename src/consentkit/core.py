@@ -832,14 +832,15 @@ class ConsentCore:
         # Then one pass to lower-case the names, drop the app's cookies of refused categories
         # (deletions pass) and note what the HTML part needs.
         out: Headers = []
-        kept: set[str] = set()
+        kept: set[str] | frozenset[str] = set() if set_cookie else _NOTHING
         encoded = False
         vary_index = length_index = etag_index = -1
         csp: bytes | None = None
         granted = state.granted if set_cookie else _NOTHING
         category_of = self.classifier.category_of
-        for name, value in headers:
-            name = name.lower()
+        for header in headers:
+            raw_name, value = header
+            name = raw_name.lower()
             if name == b"content-length":
                 length_index = -2 if length_index != -1 else len(out)  # -2: more than one
             elif name == b"set-cookie":
@@ -852,7 +853,7 @@ class ConsentCore:
                     and not _is_deletion(value)
                 ):
                     continue
-                kept.add(cookie)
+                kept.add(cookie)  # type: ignore[union-attr]
             elif name == b"vary":
                 vary_index = len(out)
             elif name == b"etag":
@@ -862,7 +863,7 @@ class ConsentCore:
                 encoded = value.strip().lower() not in (b"", b"identity")
             elif name == b"content-security-policy":
                 csp = value
-            out.append((name, value))
+            out.append(header if name == raw_name else (name, value))  # the usual: as it came
         refused = state.refused_cookies
         if refused:
             out.extend(self._expiring(state, [n for n in refused if n not in kept]))
@@ -901,7 +902,11 @@ class ConsentCore:
             if not granted:
                 return ResponsePlan(out, None)
             snippet = self._loader(root_path, granted, nonce)
-        if length_index == -2 or etag_index == -2:  # odd: repeated headers
+        if (
+            length_index == -2
+            or etag_index == -2
+            or (length_index >= 0 and not out[length_index][1].strip().isdigit())
+        ):  # odd: repeated or bad headers; drop them (a server frames the body itself)
             final = [
                 (name, value)
                 for name, value in out
@@ -909,15 +914,11 @@ class ConsentCore:
             ]
         else:
             final = out.copy()
-            drop = [etag_index] if etag_index >= 0 else []
             if length_index >= 0:
-                length = out[length_index][1].strip()
-                if length.isdigit():
-                    final[length_index] = (b"content-length", b"%d" % (int(length) + len(snippet)))
-                else:
-                    drop.append(length_index)
-            for index in sorted(drop, reverse=True):
-                del final[index]
+                length = int(out[length_index][1]) + len(snippet)
+                final[length_index] = (b"content-length", b"%d" % length)
+            if etag_index >= 0:  # after the length: deleting shifts what follows
+                del final[etag_index]
         return ResponsePlan(final, Injector(snippet), out)
 
 

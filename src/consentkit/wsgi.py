@@ -54,11 +54,13 @@ def _wsgi_str(value: str) -> str:
 
 
 class _WsgiState(RequestState):
-    """The state of a WSGI request. ``_request`` is ``(environ, PATH_INFO, SCRIPT_NAME)`` as
-    the middleware found them: a dispatcher in the app may change them in place."""
+    """The state of a WSGI request. ``_request`` is a copy of the environ as the middleware
+    found it: the app may change the environ in place (a dispatcher changes ``SCRIPT_NAME``
+    and ``PATH_INFO``; masking changes the addresses), and a copy holds no reference back to
+    this state, so no cycle is left for the garbage collector."""
 
     def _build_view(self) -> RequestView:
-        environ, path, script_name = self._request
+        environ = self._request
         headers = {}
         for environ_key, name in _ENVIRON_KEYS.items():
             value = environ.get(environ_key)
@@ -66,8 +68,8 @@ class _WsgiState(RequestState):
                 headers[name] = value
         return RequestView(
             environ.get("REQUEST_METHOD", "GET"),
-            _wsgi_str(path) or "/",
-            _wsgi_str(script_name),
+            _wsgi_str(environ.get("PATH_INFO", "")) or "/",
+            _wsgi_str(environ.get("SCRIPT_NAME", "")),
             environ.get("QUERY_STRING", ""),
             environ.get("wsgi.url_scheme", "http"),
             self.peer,
@@ -75,9 +77,9 @@ class _WsgiState(RequestState):
         )
 
     def _build_page(self) -> Page:
-        environ, path, script_name = self._request
-        root_path = _wsgi_str(script_name)
-        here = root_path + (_wsgi_str(path) or "/")
+        environ = self._request
+        root_path = _wsgi_str(environ.get("SCRIPT_NAME", ""))
+        here = root_path + (_wsgi_str(environ.get("PATH_INFO", "")) or "/")
         query = environ.get("QUERY_STRING")
         if query:
             here += "?" + query
@@ -139,7 +141,7 @@ class ConsentWSGIMiddleware:
             core.visitor(environ.get("HTTP_COOKIE")),
             gpc is not None and gpc.strip() == "1",
             peer,
-            (environ, path, environ.get("SCRIPT_NAME", "")),
+            environ.copy(),
         )
         environ[STATE_KEY] = state
         if core.prefix in path and core.route(state.view):
@@ -148,7 +150,6 @@ class ConsentWSGIMiddleware:
         if masked is not None:
             environ["REMOTE_ADDR"] = masked
             if not _ADDRESS_KEYS.keys().isdisjoint(environ):
-                state.view  # noqa: B018 -- viewed before masking: the addresses in full
                 _mask_environ(core, environ)
         responder = _Responder(core, state, start_response)
         iterable = self.app(environ, responder.start_response)
