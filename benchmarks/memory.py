@@ -129,7 +129,7 @@ def visitors(count: int) -> VisitorsResult:
     caches = {
         "visitors (Cookie headers)": len(core.visitors),
         "verified consent tokens": len(core.codec._verified),
-        "truncated addresses": len(core._truncated),
+        "truncated addresses": len(core.truncated),
         "cookie names classified": len(core.classifier._cache),
         "Accept-Language negotiated": len(core.renderer.catalogs._negotiated),
     }

@@ -311,10 +311,18 @@ class RequestState:
 
     @property
     def stored(self) -> StoredConsent | None:
-        """The valid stored choice for the current policy version, or ``None``."""
-        if self._stored is _UNSET:
-            self._stored = self.core.stored(self.visitor)
-        return self._stored  # type: ignore[no-any-return]
+        """The valid stored choice for the current policy version, or ``None``: verified once
+        per visitor, its age checked on every request."""
+        stored = self._stored
+        if stored is _UNSET:
+            visitor = self.visitor
+            stored = visitor.verified
+            if stored is _UNSET:
+                stored = visitor.verify(self.core)
+            if stored is not None and not visitor.valid_from <= time.time() <= visitor.valid_until:
+                stored = None
+            self._stored = stored
+        return stored  # type: ignore[no-any-return]
 
     @property
     def granted(self) -> frozenset[str]:
@@ -350,7 +358,7 @@ class RequestState:
             not self.core.mask_client_ip or "location" in self.granted
         ):
             return None
-        return self.core.truncate(peer)
+        return self.core.truncated.get(peer) or self.core.truncate(peer)
 
     @property
     def locale(self) -> str:
@@ -382,7 +390,8 @@ class ConsentCore:
         #: The visitor who sends no cookie at all.
         self.nobody = Visitor(self, "")
         self.mask_client_ip = settings.mask_client_ip
-        self._truncated: dict[str, str] = {}  # the addresses seen lately (truncating parses)
+        #: Addresses seen lately, truncated (see :meth:`truncate`: it parses each time).
+        self.truncated: dict[str, str] = {}
         self.statistics: Any = None
         if settings.statistics is not None:
             from .location.stats import open_statistics
@@ -453,15 +462,6 @@ class ConsentCore:
             return None
         return stored
 
-    def stored(self, visitor: Visitor) -> StoredConsent | None:
-        """The visitor's valid stored choice (verified once per visitor, its age checked now)."""
-        stored = visitor.verified
-        if stored is _UNSET:
-            stored = visitor.verify(self)
-        if stored is None or not (visitor.valid_from <= time.time() <= visitor.valid_until):
-            return None
-        return stored
-
     def granted_of(self, stored: frozenset[str], *, gpc: bool) -> frozenset[str]:
         """The optional categories a stored choice grants, less those GPC refuses (when the
         request carries ``Sec-GPC: 1`` and ``honor_gpc`` is on)."""
@@ -497,13 +497,13 @@ class ConsentCore:
 
     def truncate(self, address: str) -> str:
         """``address`` truncated to the configured ``ip_prefixes`` (``""`` for garbage)."""
-        truncated = self._truncated.get(address)
+        truncated = self.truncated.get(address)
         if truncated is None:
             ipv4, ipv6 = self.settings.ip_prefixes
             truncated = truncate_ip(address, ipv4_prefix=ipv4, ipv6_prefix=ipv6)
-            if len(self._truncated) >= _TRUNCATED_CACHE_SIZE:
-                self._truncated.clear()
-            self._truncated[address] = truncated
+            if len(self.truncated) >= _TRUNCATED_CACHE_SIZE:
+                self.truncated.clear()
+            self.truncated[address] = truncated
         return truncated
 
     def mask_address_header(self, name: str, value: str) -> str | None:
