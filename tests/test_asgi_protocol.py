@@ -84,12 +84,47 @@ def test_pathsend_is_forwarded_with_the_original_length() -> None:
         )
         await send({"type": "http.response.pathsend", "path": "/srv/page.html"})
 
-    sent = call(ConsentMiddleware(app, **OPTIONS), http_scope())
+    offered = {"http.response.pathsend": {}}  # an app may use it only when the server says so
+    sent = call(ConsentMiddleware(app, **OPTIONS), http_scope(extensions=offered))
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.pathsend"]
     headers = dict(sent[0]["headers"])
     assert headers[b"content-length"] == b"26" and headers[b"etag"] == b'"strong"'
     assert b"Cookie" in headers[b"vary"]
     assert sent[1] == {"type": "http.response.pathsend", "path": "/srv/page.html"}
+
+
+def test_a_page_start_goes_out_before_its_body_when_nothing_else_could_come() -> None:
+    started_before_body: list[bool] = []
+    sent: list[dict[str, Any]] = []
+
+    page = "<body>สวัสดี</body>".encode()
+    headers = [(b"content-type", b"text/html"), (b"content-length", b"%d" % len(page))]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        started_before_body.append([m["type"] for m in sent] == ["http.response.start"])
+        await send({"type": "http.response.body", "body": page})
+
+    async def server_send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    asyncio.run(ConsentMiddleware(app, **OPTIONS)(http_scope(), receive, server_send))
+    assert started_before_body == [True]
+    length = int(dict(sent[0]["headers"])[b"content-length"])
+    assert b'id="consentkit-banner"' in sent[1]["body"] and length == len(sent[1]["body"])
+
+
+def test_with_pathsend_offered_a_page_body_is_still_rewritten() -> None:
+    page = "<body>สวัสดี</body>".encode()
+    app = one_response(b"text/html; charset=utf-8", page)
+    offered = {"http.response.pathsend": {}}
+    sent = call(ConsentMiddleware(app, **OPTIONS), http_scope(extensions=offered))
+    body = sent[1]["body"]
+    assert b'id="consentkit-banner"' in body and body.endswith(b"</body>")
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
 
 
 def test_unknown_messages_are_forwarded() -> None:

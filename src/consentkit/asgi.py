@@ -99,8 +99,11 @@ class _AsgiState(RequestState):
 
     def send(self, message: Message) -> Awaitable[None]:
         """The ``send`` the app is given. A plain function returning the downstream send's
-        awaitable: a message that passes through costs no coroutine of ours."""
+        awaitable: a message that passes through costs no coroutine of ours, nor does a body
+        that is rewritten while its start is not held."""
         if self._injector is not None:
+            if self._pending is None and message["type"] == "http.response.body":
+                return self._send_downstream({**message, "body": self._inject(message)})
             return self._rewrite(message)
         if message["type"] != "http.response.start":
             return self._send_downstream(message)
@@ -109,25 +112,34 @@ class _AsgiState(RequestState):
             return self._send_downstream(message)
         if plan.injector is None:
             return self._send_downstream({**message, "headers": plan.headers})
-        # Hold the start until the body shows whether it can be rewritten (pathsend can't).
         self._plan = plan
         self._injector = plan.injector
-        self._pending = message
-        return _held()
+        extensions = self._request[0].get("extensions")
+        if extensions and not _UNREWRITABLE.isdisjoint(extensions):
+            # The app may answer with a body we cannot rewrite (a file to send by path): hold
+            # the start until the body shows which headers it needs.
+            self._pending = message
+            return _held()
+        self._pending = None
+        return self._send_downstream({**message, "headers": plan.headers})
+
+    def _inject(self, message: Message) -> bytes:
+        """A body message's bytes with the snippet in (the injector is there)."""
+        injector = self._injector
+        assert injector is not None
+        if message.get("more_body", False):
+            return injector.feed(message.get("body", b""))
+        self._injector = None  # the last (often the only) chunk: nothing more to rewrite
+        return injector.whole(message.get("body", b""))
 
     async def _rewrite(self, message: Message) -> None:
-        injector, plan, send = self._injector, self._plan, self._send_downstream
-        assert injector is not None and plan is not None
+        plan, send = self._plan, self._send_downstream
+        assert plan is not None
         if message["type"] == "http.response.body":
             if self._pending is not None:
                 await send({**self._pending, "headers": plan.headers})
                 self._pending = None
-            if message.get("more_body", False):
-                body = injector.feed(message.get("body", b""))
-            else:  # the last (often the only) chunk: whole() skips scanning a one-piece body
-                body = injector.whole(message.get("body", b""))
-                self._injector = None
-            await send({**message, "body": body})
+            await send({**message, "body": self._inject(message)})
             return
         if self._pending is not None:
             # A body we cannot rewrite (http.response.pathsend, say): send it as it is.
@@ -135,6 +147,10 @@ class _AsgiState(RequestState):
             self._pending = None
             self._injector = None
         await send(message)
+
+
+#: ASGI extensions by which an app may send a body that is not bytes in messages.
+_UNREWRITABLE = frozenset({"http.response.pathsend", "http.response.zerocopysend"})
 
 
 class ConsentMiddleware:
