@@ -36,10 +36,7 @@ def asgi_request(cookie: bytes) -> None:
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: Any) -> None:
-        return None
-
-    scope = {
+    scope: dict[str, Any] = {
         "type": "http",
         "method": "GET",
         "path": "/",
@@ -52,9 +49,20 @@ def asgi_request(cookie: bytes) -> None:
         ],
         "client": ("203.0.113.9", 4000),
     }
-    coroutine = middleware(scope, receive, send)
+    # Like uvicorn's per-request cycle, the server's send belongs to an object holding the
+    # scope: whatever the middleware puts in the scope must not hold that send.
+    server = _RequestCycle(scope)
+    coroutine = middleware(scope, receive, server.send)
     with pytest.raises(StopIteration):  # nothing suspends: no event loop needed
         coroutine.send(None)
+
+
+class _RequestCycle:
+    def __init__(self, scope: dict[str, Any]) -> None:
+        self.scope = scope
+
+    async def send(self, message: Any) -> None:
+        return None
 
 
 def wsgi_request(cookie: bytes) -> None:

@@ -50,15 +50,9 @@ class _AsgiState(RequestState):
     changes ``root_path``; and a copy holds no reference back to this state, so no cycle is
     left for the garbage collector), and its headers as a dict.
 
-    It is also what applies the core's plan to the response as its messages go by
-    (:meth:`send`): one object per request instead of two.
     """
 
-    __slots__ = ("_injector", "_pending", "_plan", "_send_downstream")
-    _send_downstream: Send
-    _injector: Injector | None  # set when a response is being rewritten
-    _pending: Message | None
-    _plan: ResponsePlan | None
+    __slots__ = ()
 
     def _build_view(self) -> RequestView:
         scope, raw = self._request
@@ -97,55 +91,77 @@ class _AsgiState(RequestState):
             b"hx-request" in raw or b"turbo-frame" in raw,
         )
 
+    def offers_unrewritable_bodies(self) -> bool:
+        """Whether the server lets the app send a body that is not bytes in messages."""
+        extensions = self._request[0].get("extensions")
+        return bool(extensions) and not _UNREWRITABLE.isdisjoint(extensions)
+
+
+class _Responder:
+    """Applies the core's plan to one response as its messages go by.
+
+    Kept apart from the state: the state is in the scope, and the server's ``send`` often
+    holds the scope (uvicorn's per-request cycle does), so a state holding that ``send``
+    would leave a reference cycle behind every request.
+    """
+
+    __slots__ = ("injector", "pending", "plan", "send_downstream", "state")
+
+    def __init__(self, state: _AsgiState, send: Send) -> None:
+        self.state = state
+        self.send_downstream = send
+        self.injector: Injector | None = None  # set while a response is being rewritten
+        self.pending: Message | None = None  # a start held until its body comes
+        self.plan: ResponsePlan | None = None
+
     def send(self, message: Message) -> Awaitable[None]:
         """The ``send`` the app is given. A plain function returning the downstream send's
         awaitable: a message that passes through costs no coroutine of ours, nor does a body
         that is rewritten while its start is not held."""
-        if self._injector is not None:
-            if self._pending is None and message["type"] == "http.response.body":
-                return self._send_downstream({**message, "body": self._inject(message)})
+        if self.injector is not None:
+            if self.pending is None and message["type"] == "http.response.body":
+                return self.send_downstream({**message, "body": self._inject(message)})
             return self._rewrite(message)
         if message["type"] != "http.response.start":
-            return self._send_downstream(message)
-        plan = self.core.response_plan(self, message["status"], message.get("headers", []))
+            return self.send_downstream(message)
+        state = self.state
+        plan = state.core.response_plan(state, message["status"], message.get("headers", []))
         if plan is None:
-            return self._send_downstream(message)
+            return self.send_downstream(message)
         if plan.injector is None:
-            return self._send_downstream({**message, "headers": plan.headers})
-        self._plan = plan
-        self._injector = plan.injector
-        extensions = self._request[0].get("extensions")
-        if extensions and not _UNREWRITABLE.isdisjoint(extensions):
+            return self.send_downstream({**message, "headers": plan.headers})
+        self.plan = plan
+        self.injector = plan.injector
+        if state.offers_unrewritable_bodies():
             # The app may answer with a body we cannot rewrite (a file to send by path): hold
             # the start until the body shows which headers it needs.
-            self._pending = message
+            self.pending = message
             return _held()
-        self._pending = None
-        return self._send_downstream({**message, "headers": plan.headers})
+        return self.send_downstream({**message, "headers": plan.headers})
 
     def _inject(self, message: Message) -> bytes:
         """A body message's bytes with the snippet in (the injector is there)."""
-        injector = self._injector
+        injector = self.injector
         assert injector is not None
         if message.get("more_body", False):
             return injector.feed(message.get("body", b""))
-        self._injector = None  # the last (often the only) chunk: nothing more to rewrite
+        self.injector = None  # the last (often the only) chunk: nothing more to rewrite
         return injector.whole(message.get("body", b""))
 
     async def _rewrite(self, message: Message) -> None:
-        plan, send = self._plan, self._send_downstream
+        plan, send = self.plan, self.send_downstream
         assert plan is not None
         if message["type"] == "http.response.body":
-            if self._pending is not None:
-                await send({**self._pending, "headers": plan.headers})
-                self._pending = None
+            if self.pending is not None:
+                await send({**self.pending, "headers": plan.headers})
+                self.pending = None
             await send({**message, "body": self._inject(message)})
             return
-        if self._pending is not None:
+        if self.pending is not None:
             # A body we cannot rewrite (http.response.pathsend, say): send it as it is.
-            await send({**self._pending, "headers": plan.plain_headers})
-            self._pending = None
-            self._injector = None
+            await send({**self.pending, "headers": plan.plain_headers})
+            self.pending = None
+            self.injector = None
         await send(message)
 
 
@@ -190,8 +206,6 @@ class ConsentMiddleware:
             peer,
             (dict(scope), headers),
         )
-        state._send_downstream = send
-        state._injector = None
         scope[STATE_KEY] = state
         if core.prefix in path and core.route(state.view):
             await self._endpoint(state, receive, send)
@@ -202,7 +216,7 @@ class ConsentMiddleware:
             scope["client"] = (masked, client[1])
             if not _ADDRESS_HEADER_BYTES.isdisjoint(headers):
                 _mask_headers(core, scope)
-        await self.app(scope, receive, state.send)
+        await self.app(scope, receive, _Responder(state, send).send)
 
     def _lifespan_send(self, send: Send) -> Send:
         core = self.core
