@@ -383,7 +383,7 @@ class ConsentCore:
         )
         self.prefix = settings.prefix
         self._prefix_slash = settings.prefix + "/"
-        self._banners: dict[tuple[str, str, str], bytes] = {}
+        self._banners: dict[tuple[str | None, str | None, str, str], bytes] = {}
         self._loaders: dict[tuple[str, frozenset[str]], bytes] = {}
         #: Visitors remembered per ``Cookie`` header (see :meth:`visitor`).
         self.visitors: dict[str | bytes, Visitor] = {}
@@ -778,15 +778,16 @@ class ConsentCore:
                 headers.append((b"set-cookie", value))
         return headers
 
-    def _banner(self, locale: str, root_path: str, next_path: str, nonce: str | None) -> bytes:
-        """The renderer's banner, remembered per (locale, root path, page) when there is no
-        CSP nonce: a visitor's page views splice the same values each time (bounded)."""
+    def _banner(self, state: RequestState, root_path: str, here: str, nonce: str | None) -> bytes:
+        """The renderer's banner for this visitor and page, remembered per (language cookie,
+        Accept-Language, root path, page) when there is no CSP nonce: a visitor's page views
+        splice the same values each time, and the language is negotiated once (bounded)."""
         if nonce is not None:
-            return self.renderer.banner(locale, root_path, next_path, nonce)
-        key = (locale, root_path, next_path)
+            return self.renderer.banner(state.locale, root_path, here, nonce)
+        key = (state.visitor.language, state.page[3], root_path, here)
         snippet = self._banners.get(key)
         if snippet is None:
-            snippet = self.renderer.banner(locale, root_path, next_path, None)
+            snippet = self.renderer.banner(state.locale, root_path, here, None)
             if len(self._banners) >= _BANNER_CACHE_SIZE:
                 self._banners.clear()
             self._banners[key] = snippet
@@ -870,11 +871,6 @@ class ConsentCore:
         if not is_html:
             return ResponsePlan(out, None)
 
-        if vary_index < 0:  # the usual case: no Vary of the app's to merge with
-            vary_index = len(out)
-            out.append((b"vary", b"Cookie"))
-        else:
-            _add_vary(out, vary_index, b"Cookie")
         method, root_path, here, _, partial = state.page
         if self.statistics is not None and status == 200 and method == "GET":
             self.statistics.record(state.consent)
@@ -886,18 +882,17 @@ class ConsentCore:
             or 300 <= status < 400
             or status in (204, 206)
         ):
+            _vary(out, vary_index, b"Cookie")
             return ResponsePlan(out, None)
         nonce = None
         if csp is not None:
             match = _NONCE.search(csp)
             nonce = match.group(1).decode("ascii") if match else None
-        if state.stored is None:  # undecided
-            snippet = self._banner(state.locale, root_path, here, nonce)
-            if out[vary_index][1] == b"Cookie":
-                out[vary_index] = (b"vary", b"Cookie, Accept-Language")
-            else:
-                _add_vary(out, vary_index, b"Accept-Language")
+        if state.stored is None:  # undecided: the banner, in the visitor's language
+            snippet = self._banner(state, root_path, here, nonce)
+            _vary(out, vary_index, b"Cookie, Accept-Language")
         else:
+            _vary(out, vary_index, b"Cookie")
             granted = state.granted
             if not granted:
                 return ResponsePlan(out, None)
@@ -922,15 +917,23 @@ class ConsentCore:
         return ResponsePlan(final, Injector(snippet), out)
 
 
-def _add_vary(headers: Headers, index: int, token: bytes) -> None:
-    if index < 0:
-        headers.append((b"vary", token))
-        return
-    name, value = headers[index]
-    tokens = [t.strip().lower() for t in value.split(b",")]
-    if b"*" in tokens or token.lower() in tokens:
-        return
-    headers[index] = (name, value + b", " + token if value.strip() else token)
+def _vary(headers: Headers, index: int, tokens: bytes) -> None:
+    """Add ``tokens`` to the response's ``Vary``: the app's at ``index``, or a new header."""
+    if index < 0:  # the usual case: the app sets no Vary
+        headers.append((b"vary", tokens))
+    else:
+        headers[index] = (b"vary", _merged_vary(headers[index][1], tokens))
+
+
+@functools.lru_cache(maxsize=256)
+def _merged_vary(value: bytes, tokens: bytes) -> bytes:
+    """An app's ``Vary`` value with ``tokens`` (``", "``-separated) added where missing."""
+    present = {t.strip().lower() for t in value.split(b",")}
+    if b"*" in present:
+        return value
+    missing = [t for t in tokens.split(b", ") if t.lower() not in present]
+    kept = value.strip()
+    return b", ".join([kept, *missing] if kept else missing)
 
 
 def _is_deletion(set_cookie: bytes) -> bool:
