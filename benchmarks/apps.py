@@ -107,6 +107,52 @@ class NoOpMiddleware:
         await self.app(scope, receive, send)
 
 
+class FloorMiddleware:
+    """Not a consent middleware: the least work one must do, to show what the targets leave.
+
+    On every request it reads the ``Cookie`` header into a dict lookup, puts a per-request
+    object in the scope, shows the app a truncated client address and wraps ``send``; on an
+    HTML response it adds ``Vary``, fixes ``Content-Length`` and puts a fixed ~4 KB snippet
+    before ``</body>`` (one copy of the page). No consent is read, nothing is decided.
+    """
+
+    SNIPPET = b"<aside>" + b"x" * 4000 + b"</aside>"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.seen: dict[bytes | None, object] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        headers = dict(scope["headers"])
+        scope["floor"] = self.seen.get(headers.get(b"cookie"))
+        client = scope["client"]
+        scope["client"] = ("203.0.113.0", client[1])
+        html = False
+
+        async def floor_send(message: Any) -> None:
+            nonlocal html
+            if message["type"] == "http.response.start":
+                out = []
+                for name, value in message["headers"]:
+                    name = name.lower()
+                    if name == b"content-type":
+                        html = value.startswith(b"text/html")
+                    elif name == b"content-length":
+                        value = b"%d" % (int(value) + len(self.SNIPPET))
+                    out.append((name, value))
+                if html:
+                    out.append((b"vary", b"Cookie"))
+                    message = {**message, "headers": out}
+            elif html and message["type"] == "http.response.body":
+                body = message["body"]
+                at = body.rfind(b"</body")
+                view = memoryview(body)
+                message = {**message, "body": b"".join((view[:at], self.SNIPPET, view[at:]))}
+            await send(message)
+
+        await self.app(scope, receive, floor_send)
+
+
 def asgi_variants() -> dict[str, Any]:
     """``name -> ASGI app``: bare, the no-op floor, Starlette's session, consentkit."""
     from starlette.middleware.sessions import SessionMiddleware
@@ -118,6 +164,7 @@ def asgi_variants() -> dict[str, Any]:
         "bare": app,
         "noop": NoOpMiddleware(app),
         "session": SessionMiddleware(app, secret_key=SECRET),
+        "floor": FloorMiddleware(app),
         "consentkit": ConsentMiddleware(app, **CONSENT_OPTIONS),
     }
 

@@ -91,6 +91,8 @@ def _check(loop: asyncio.AbstractEventLoop, name: str, app: Any, scope: dict[str
         raise RuntimeError(f"{name}: a decided visitor was shown the banner")
     if name.startswith("session") and scope["session"].get("user") != "somchai":
         raise RuntimeError(f"{name}: the session cookie was not read")
+    if name.startswith("floor") and "HTML" in name and b"<aside>" not in body:
+        raise RuntimeError(f"{name}: no snippet inserted")
     if "JSON" in name and body[:1] != b"{":
         raise RuntimeError(f"{name}: not the JSON body")
 
@@ -104,6 +106,8 @@ def cases(loop: asyncio.AbstractEventLoop) -> list[Case]:
         ("no-op middleware JSON", "noop", "/api", None),
         ("session HTML", "session", "/", "session"),
         ("session JSON", "session", "/api", "session"),
+        ("floor: the least work, HTML + fixed 4 KB snippet", "floor", "/", None),
+        ("floor: the least work, JSON", "floor", "/api", None),
         ("consentkit (a) no cookie, HTML + banner", "consentkit", "/", None),
         ("consentkit (b) undecided with cookies, HTML + banner", "consentkit", "/", "undecided"),
         ("consentkit (c) decided, HTML + loader", "consentkit", "/", "decided"),
