@@ -152,3 +152,16 @@ def test_the_app_sees_only_a_truncated_ip_without_location_consent() -> None:
         ("127.0.0.0", "2001:db8:abcd::", False),
         ("127.0.0.1", "2001:db8:abcd:12::7", True),
     ]
+
+
+def test_links_use_the_paths_the_middleware_saw_under_a_dispatcher() -> None:
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    def shop(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("200 OK", HTML)  # here SCRIPT_NAME is /shop and PATH_INFO /menu
+        return ["<html><body>ร้าน</body></html>".encode()]
+
+    site = DispatcherMiddleware(shop, {"/shop": shop})
+    client = WsgiClient(ConsentWSGIMiddleware(site, **OPTIONS))
+    body = client.request("GET", "/shop/menu").body
+    assert b'action="/_consent"' in body and b'value="/shop/menu"' in body

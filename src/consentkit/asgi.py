@@ -48,19 +48,23 @@ class _AsgiState(RequestState):
     """The state of an ASGI request. ``_request`` is ``(scope, headers)``: a copy of the scope
     as the middleware found it (the app may change the scope in place: Starlette's ``Mount``
     changes ``root_path``; and a copy holds no reference back to this state, so no cycle is
-    left for the garbage collector), and its headers as a dict.
-
-    """
+    left for the garbage collector), and its headers as a dict."""
 
     __slots__ = ()
 
-    def _build_view(self) -> RequestView:
-        scope, raw = self._request
+    def _paths(self) -> tuple[str, str]:
+        """The root path, and the path below it."""
+        scope = self._request[0]
         path: str = scope["path"]
         root_path: str = scope.get("root_path", "")
         # ASGI says path includes root_path; older servers and frameworks disagree.
         if root_path and path.startswith(root_path):
             path = path[len(root_path) :] or "/"
+        return root_path, path
+
+    def _build_view(self) -> RequestView:
+        scope, raw = self._request
+        root_path, path = self._paths()
         keys = _HEADER_KEYS
         return RequestView(
             scope["method"],
@@ -74,11 +78,8 @@ class _AsgiState(RequestState):
 
     def _build_page(self) -> Page:
         scope, raw = self._request
-        path: str = scope["path"]
-        root_path: str = scope.get("root_path", "")
-        here = path if not root_path or path.startswith(root_path) else root_path + path
-        if here == root_path:
-            here += "/"
+        root_path, path = self._paths()
+        here = root_path + path
         query = scope.get("query_string")
         if query:
             here += "?" + query.decode("latin-1")
