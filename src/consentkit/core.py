@@ -164,7 +164,7 @@ class Visitor:
     A visitor sends the same header with every request, so the core remembers these (bounded):
     the cookie pairs, which of them an optional category claims and, only once a request needs
     it, the verified consent cookie with what it grants. Its age is still checked on every
-    request (:meth:`ConsentCore.stored`).
+    request (:attr:`RequestState.stored`).
     """
 
     __slots__ = (
@@ -217,7 +217,6 @@ class Visitor:
     def verify(self, core: ConsentCore) -> StoredConsent | None:
         """Verify the consent cookie (once) and work out what it grants, with and without GPC."""
         stored = core.read_stored(self.consent_value)
-        self.verified = stored
         if stored is not None:
             # The codec's rule (ConsentCodec.is_fresh) as a range, checked on every request.
             self.valid_from = stored.decided_at - FUTURE_SKEW
@@ -226,6 +225,8 @@ class Visitor:
             self.granted_gpc = core.granted_of(stored.granted, gpc=True)
             self.refused = tuple(n for n, c in self.gated if c.name not in self.granted)
             self.refused_gpc = tuple(n for n, c in self.gated if c.name not in self.granted_gpc)
+        # Last: another thread (WSGI) that sees it set must see the rest set too.
+        self.verified = stored
         return stored
 
 
