@@ -107,13 +107,14 @@ class _Responder:
     """
 
     __slots__ = ("injector", "pending", "plan", "send_downstream", "state")
+    pending: Message | None
+    plan: ResponsePlan
 
     def __init__(self, state: _AsgiState, send: Send) -> None:
         self.state = state
         self.send_downstream = send
         self.injector: Injector | None = None  # set while a response is being rewritten
-        self.pending: Message | None = None  # a start held until its body comes
-        self.plan: ResponsePlan | None = None
+        # pending (a start held until its body comes) and plan are set with the injector.
 
     def send(self, message: Message) -> Awaitable[None]:
         """The ``send`` the app is given. A plain function returning the downstream send's
@@ -138,6 +139,7 @@ class _Responder:
             # the start until the body shows which headers it needs.
             self.pending = message
             return _held()
+        self.pending = None
         return self.send_downstream({**message, "headers": plan.headers})
 
     def _inject(self, message: Message) -> bytes:
@@ -151,7 +153,6 @@ class _Responder:
 
     async def _rewrite(self, message: Message) -> None:
         plan, send = self.plan, self.send_downstream
-        assert plan is not None
         if message["type"] == "http.response.body":
             if self.pending is not None:
                 await send({**self.pending, "headers": plan.headers})
@@ -199,10 +200,10 @@ class ConsentMiddleware:
         gpc = headers.get(b"sec-gpc")
         path = scope["path"]
         cookie = headers.get(b"cookie")
-        visitor = core.visitors.get(cookie) if cookie else core.nobody
+        visitor = (core.visitors.get(cookie) or core.visitor(cookie)) if cookie else core.nobody
         state = _AsgiState(
             core,
-            visitor or core.visitor(cookie),
+            visitor,
             gpc is not None and gpc.strip() == b"1",
             peer,
             (dict(scope), headers),
@@ -211,7 +212,10 @@ class ConsentMiddleware:
         if core.prefix in path and core.route(state.view):
             await self._endpoint(state, receive, send)
             return
-        masked = state.masked_peer()
+        if peer and visitor.masked:  # the usual case, without a call
+            masked: str | None = core.truncated.get(peer) or core.truncate(peer)
+        else:
+            masked = state.masked_peer()
         if masked is not None:
             assert client is not None  # masked_peer() found a peer
             scope["client"] = (masked, client[1])
