@@ -241,7 +241,7 @@ class RequestState:
     (the request view, the stored consent's age, the :class:`Consent`, the banner language).
 
     Built by an adapter, whose subclass says how to view its request (:meth:`_build_view`,
-    :meth:`_build_page`), or by :meth:`ConsentCore.state` from a complete view. This is what
+    :meth:`_build_page`). This is what
     :func:`consentkit.get_consent` finds in the ASGI scope or WSGI environ.
     """
 
@@ -265,7 +265,6 @@ class RequestState:
         gpc: bool,
         peer: str | None,
         request: Any,
-        view: RequestView | None = None,
     ) -> None:
         self.core = core
         #: What the request's ``Cookie`` header says.
@@ -275,21 +274,17 @@ class RequestState:
         #: The peer's address as the server gave it (before any masking).
         self.peer = peer
         self._request = request  # what the adapter's _build_view/_build_page read
-        self._view = view
+        self._view: RequestView | None = None
         self._page: Page | None = None
         self._stored: Any = _UNSET
         self._consent: Consent | None = None
         self._locale: str | None = None
 
     def _build_view(self) -> RequestView:
-        raise NotImplementedError  # a state built from a complete view never gets here
+        raise NotImplementedError  # each adapter's subclass says how
 
     def _build_page(self) -> Page:
-        view = self.view
-        headers = view.headers
-        here = view.root_path + view.path + ("?" + view.query if view.query else "")
-        partial = "hx-request" in headers or "turbo-frame" in headers
-        return (view.method, view.root_path, here, headers.get("accept-language"), partial)
+        raise NotImplementedError  # each adapter's subclass says how
 
     @property
     def view(self) -> RequestView:
@@ -419,18 +414,6 @@ class ConsentCore:
                     self.visitors.clear()
                 self.visitors[header] = visitor
         return visitor
-
-    def state(self, view: RequestView) -> RequestState:
-        """The per-request state for a request the adapter has already viewed in full."""
-        headers = view.headers
-        return RequestState(
-            self,
-            self.visitor(headers.get("cookie")),
-            headers.get("sec-gpc", "").strip() == "1",
-            view.peer,
-            None,
-            view,
-        )
 
     def is_secure(self, view: RequestView) -> bool:
         """Whether the visitor's connection is HTTPS."""
