@@ -69,7 +69,7 @@ def cookies(loop: asyncio.AbstractEventLoop, variants: dict[str, Any]) -> dict[s
     """The cookie headers of each kind of visitor: a valid session, a valid consent."""
     _, headers, _ = loop.run_until_complete(call(variants["session"], build_scope("/login")))
     session_cookie = _header(headers, b"set-cookie")[0].split(b";")[0].decode()
-    core = variants["consentkit"].core
+    core = variants["consentkit"].engine
     token = core.codec.encode(["functional", "analytics"], core.settings.policy_version)
     return {
         "session": session_cookie,

@@ -178,7 +178,7 @@ def _cc_accepted_cookie() -> str:
 
 
 def _consentkit_core(handler: Any) -> Any:
-    return handler.core
+    return handler.engine
 
 
 def cases() -> list[Case]:

@@ -94,7 +94,7 @@ def visitors(count: int) -> VisitorsResult:
     from consentkit import ConsentMiddleware
 
     middleware = ConsentMiddleware(starlette_app(), **CONSENT_OPTIONS)
-    core = middleware.core
+    core = middleware.engine
     version = core.settings.policy_version
     kinds = (["analytics"], ["functional", "analytics", "marketing"], [], ["location"])
 
@@ -127,7 +127,7 @@ def visitors(count: int) -> VisitorsResult:
     finally:
         loop.close()
     caches = {
-        "visitors (Cookie headers)": len(core.visitors),
+        "distinct Cookie headers": len(core.cookie_headers),
         "verified consent tokens": len(core.codec._verified),
         "truncated addresses": len(core.truncated),
         "cookie names classified": len(core.classifier._cache),

@@ -106,7 +106,7 @@ def cases() -> list[Case]:
     wrapped = ConsentWSGIMiddleware(flask_app(), **CONSENT_OPTIONS)
     _, headers, _ = call(app, build_environ("/login"))
     session_cookie = next(v for k, v in headers if k.lower() == "set-cookie").split(";")[0]
-    core = wrapped.core
+    core = wrapped.engine
     token = core.codec.encode(["functional", "analytics"], core.settings.policy_version)
     decided = f"consentkit={token}; theme=dark; _ga=GA1.1.1234567890.1764000000"
     session_check = flask_app()

@@ -219,10 +219,10 @@ def test_root_path_is_kept_in_urls() -> None:
 
 def test_handler_that_never_asks_costs_no_verification() -> None:
     middleware = ConsentMiddleware(one_response(b"application/json", b"{}"), **OPTIONS)
-    cookie = middleware.core.codec.encode(["analytics"], "1")
+    cookie = middleware.engine.codec.encode(["analytics"], "1")
     calls = []
-    original = middleware.core.codec.verify
-    middleware.core.codec.verify = lambda *a, **k: calls.append(1) or original(*a, **k)  # type: ignore[method-assign]
+    original = middleware.engine.codec.verify
+    middleware.engine.codec.verify = lambda *a, **k: calls.append(1) or original(*a, **k)  # type: ignore[method-assign]
     call(middleware, http_scope(headers=[(b"cookie", f"consentkit={cookie}".encode())]))
     assert calls == []
     gated = [(b"cookie", f"consentkit={cookie}; _ga=1".encode())]
@@ -241,7 +241,7 @@ def test_a_remembered_visitors_consent_still_ages_out(monkeypatch: pytest.Monkey
         await send({"type": "http.response.body", "body": b""})
 
     middleware = ConsentMiddleware(app, **{**OPTIONS, "max_age": 3600})
-    token = middleware.core.codec.encode(["analytics"], "1")
+    token = middleware.engine.codec.encode(["analytics"], "1")
     cookie = [(b"cookie", f"consentkit={token}; _ga=GA1.1.ไทย".encode())]
     call(middleware, http_scope(headers=cookie))  # verified now, and remembered
     later = time.time() + 3601
@@ -304,7 +304,7 @@ def test_another_policy_version_means_undecided() -> None:
 
     old = ConsentMiddleware(app, **OPTIONS)
     new = ConsentMiddleware(app, **{**OPTIONS, "policy_version": "2026-12"})
-    cookie = [(b"cookie", b"consentkit=" + old.core.codec.encode(["analytics"], "1").encode())]
+    cookie = [(b"cookie", b"consentkit=" + old.engine.codec.encode(["analytics"], "1").encode())]
     call(old, http_scope(headers=cookie))
     call(new, http_scope(headers=cookie))
     assert seen == [True, False]
@@ -338,7 +338,7 @@ def _seen_client(middleware: ConsentMiddleware, cookie: str | None, **scope: Any
 
 def test_the_app_sees_only_a_truncated_ip_without_location_consent() -> None:
     middleware = ConsentMiddleware(lambda *a: None, **OPTIONS)  # type: ignore[arg-type]
-    codec = middleware.core.codec
+    codec = middleware.engine.codec
     assert _seen_client(middleware, None) == (
         ("10.0.0.0", 5555),
         b"198.51.100.0, 10.0.0.0",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consentkit.inject import Injector
+from consentkit.core.inject import Injector
 
 SNIPPET = "<aside>แบนเนอร์คุกกี้</aside>".encode()
 TAGS = [b"</body>", b"</BODY>", b"</Body >", b"</bo", b"</body"]

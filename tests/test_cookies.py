@@ -8,11 +8,8 @@ from http.cookies import SimpleCookie
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consentkit.cookies import (
-    ConsentCodec,
-    expiring_set_cookies,
-    parse_cookie_header,
-)
+from consentkit.core.codec import ConsentCodec
+from consentkit.core.cookies import expiring_set_cookies, parse_cookie_header
 
 KEY = "กุญแจทดสอบ-0123456789abcdef"
 NAMES = st.lists(st.from_regex(r"[a-z][a-z0-9_]{0,31}", fullmatch=True), max_size=16, unique=True)

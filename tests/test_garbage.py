@@ -86,7 +86,7 @@ WSGI = ConsentWSGIMiddleware(wsgi_page, **OPTIONS)
 
 @pytest.mark.parametrize("request_once", [asgi_request, wsgi_request])
 def test_no_cycle_is_left_per_request(request_once: Callable[[bytes], None]) -> None:
-    decided = ASGI.core.codec.encode(["analytics"], "1").encode()
+    decided = ASGI.engine.codec.encode(["analytics"], "1").encode()
     cookies = [b"", b"_ga=GA1.1; theme=dark", b"consentkit=" + decided + b"; _ga=GA1.1"]
     for cookie in cookies:  # warm: caches filled, templates rendered
         request_once(cookie)

@@ -348,7 +348,7 @@ def test_regions_from_a_maxmind_city_database_are_counted(tmp_path: Path) -> Non
     asyncio.run(visit("216.160.83.56", "accept_all"))
     asyncio.run(visit("2.125.160.216", "accept_all"))
     asyncio.run(visit("81.2.69.160", "reject_all"))
-    app.core.close()
+    app.engine.close()
     assert read_statistics(path) == [
         StatisticsRow(TODAY, "GB", "ENG", 1),
         StatisticsRow(TODAY, "US", "WA", 1),

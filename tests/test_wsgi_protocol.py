@@ -146,7 +146,7 @@ def test_the_app_sees_only_a_truncated_ip_without_location_consent() -> None:
     client = WsgiClient(middleware)
     headers = [("X-Real-IP", "2001:db8:abcd:12::7"), ("Forwarded", "for=198.51.100.23")]
     client.request("GET", "/", headers=headers)
-    cookie = middleware.core.codec.encode(["location"], "1")
+    cookie = middleware.engine.codec.encode(["location"], "1")
     client.request("GET", "/", headers=[*headers, ("Cookie", f"consentkit={cookie}")])
     assert seen == [
         ("127.0.0.0", "2001:db8:abcd::", False),

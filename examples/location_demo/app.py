@@ -105,7 +105,7 @@ async def home(request: Request) -> Response:
 
 async def stats(request: Request) -> Response:
     """The statistics consentkit keeps (written now, then read back from the file)."""
-    recorder = consent_app.core.statistics
+    recorder = consent_app.engine.statistics
     if recorder is not None:
         await run_in_threadpool(recorder.flush)  # file I/O: off the event loop
     rows = "".join(

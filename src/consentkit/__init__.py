@@ -12,7 +12,7 @@ from .asgi import ConsentMiddleware
 from .config import DEFAULT_CATEGORIES, Category
 from .consent import Consent, ConsentRecord
 from .location.geo import Location
-from .state import get_consent
+from .lookup import get_consent
 from .wsgi import ConsentWSGIMiddleware
 
 __all__ = [

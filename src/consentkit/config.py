@@ -87,6 +87,37 @@ class Category:
         return value.get(locale) or value.get(language) or value.get("en")
 
 
+class CookieClassifier:
+    """Maps a cookie name to the category that claims it (exact names before patterns)."""
+
+    def __init__(self, categories: tuple[Category, ...]) -> None:
+        self._exact: dict[str, Category] = {}
+        self._patterns: list[tuple[re.Pattern[str], Category]] = []
+        for category in categories:
+            for cookie in category.cookies:
+                if any(ch in cookie for ch in "*?["):
+                    self._patterns.append((re.compile(fnmatch.translate(cookie)), category))
+                else:
+                    self._exact[cookie] = category
+        self._cache: dict[str, Category | None] = {}
+
+    def category_of(self, name: str) -> Category | None:
+        """The category of cookie ``name``, or ``None`` for a cookie no category claims."""
+        try:
+            return self._cache[name]
+        except KeyError:
+            pass
+        category = self._exact.get(name)
+        if category is None:
+            for pattern, candidate in self._patterns:
+                if pattern.match(name):
+                    category = candidate
+                    break
+        if len(self._cache) < 4096:  # names are few; never grow without bound
+            self._cache[name] = category
+        return category
+
+
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category("necessary", required=True),
     Category("functional"),

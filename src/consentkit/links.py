@@ -15,16 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .core import RequestState
-from .state import find_state, get_consent
-
-
-def _state(request: Any) -> RequestState:
-    state = find_state(request)
-    if state is None:
-        get_consent(request)  # raises the RuntimeError that says how to install the middleware
-        raise AssertionError("unreachable")  # pragma: no cover
-    return state
+from .lookup import require_exchange
 
 
 def preferences_link(
@@ -33,11 +24,9 @@ def preferences_link(
     """An ``<a>`` to the preferences page, labelled "ตั้งค่าคุกกี้" / "Cookie settings" in the
     visitor's banner language (or ``text``), returning to the current page after a choice.
     Raises ``RuntimeError`` when no consentkit middleware saw the request."""
-    state = _state(request)
-    view = state.view
-    here = view.root_path + view.path + ("?" + view.query if view.query else "")
-    html = state.core.renderer.preferences_link(
-        state.locale, view.root_path, here, text=text, class_name=class_name
+    x = require_exchange(request)
+    html = x.engine.renderer.preferences_link(
+        x.locale, x.request.root_path, x.request.url, text=text, class_name=class_name
     )
     return Markup(html)
 
@@ -49,7 +38,8 @@ def consent_mode_tag(request: Any, nonce: str | None = None) -> Markup:
     ``update``, synchronously, so Google tags start with the right state. ``nonce`` is the
     page's CSP nonce, if it has one. Raises ``RuntimeError`` when no consentkit middleware saw
     the request."""
-    state = _state(request)
-    consent = state.consent
-    granted = [n for n in state.core.optional if n in consent.granted] if consent.decided else []
-    return Markup(state.core.renderer.consent_mode_tag(state.view.root_path, granted, nonce))
+    x = require_exchange(request)
+    consent = x.consent
+    optional = x.engine.settings.optional_names
+    granted = [n for n in optional if n in consent.granted] if consent.decided else []
+    return Markup(x.engine.renderer.consent_mode_tag(x.request.root_path, granted, nonce))

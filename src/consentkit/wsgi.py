@@ -1,8 +1,10 @@
-"""``ConsentWSGIMiddleware``: the WSGI adapter of the core.
+"""``ConsentWSGIMiddleware``: consentkit for WSGI apps.
 
-Handles what WSGI allows an app to do: call ``start_response`` late (from inside its
-iterable), write through the ``write()`` callable, pass ``exc_info``; and always calls the
-app iterable's ``close()``.
+Protocol translation only: it reads an environ into request facts, hands them to the engine,
+applies the engine's plan to the status and headers and to the body iterable, and reads and
+sends bodies. It handles what WSGI lets an app do: call ``start_response`` late (from inside
+its iterable), write through the ``write()`` callable, pass ``exc_info``; and it always calls
+the app iterable's ``close()``.
 """
 
 from __future__ import annotations
@@ -13,34 +15,87 @@ from types import TracebackType
 from typing import Any
 
 from .config import Settings
-from .core import (
-    ADDRESS_HEADERS,
-    MAX_BODY,
-    REQUEST_HEADERS,
-    ConsentCore,
-    Headers,
-    Page,
-    RequestState,
-    RequestView,
-    ResponsePlan,
-)
-from .inject import Injector
-from .state import STATE_KEY
+from .core.endpoints import MAX_BODY
+from .core.engine import Engine
+from .core.exchange import Exchange
+from .core.inject import Injector
+from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
+from .lookup import EXCHANGE_KEY
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+Headers = list[tuple[bytes, bytes]]
 
+
+class ConsentWSGIMiddleware:
+    """Cookie consent for any WSGI app: Flask, Django (WSGI), Pyramid, Bottle, ...
+
+    ``app.wsgi_app = ConsentWSGIMiddleware(app.wsgi_app, secret_key=KEY)``. The keyword-only
+    options are those of :class:`consentkit.ConsentMiddleware`; a bad one raises ``ValueError``
+    here, at start-up.
+    """
+
+    def __init__(self, app: WSGIApp, **options: Any) -> None:
+        self.app = app
+        self.settings = Settings.from_options(**options)
+        self.engine = Engine(self.settings)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        x = Exchange(self.engine, request_facts(environ))
+        environ[EXCHANGE_KEY] = x
+        if x.is_endpoint:
+            return self._answer(x, environ, start_response)
+        if x.masked_peer is not None:
+            _mask_addresses(environ, x)
+        responder = _Responder(x, start_response)
+        iterable = self.app(environ, responder.start_response)
+        if responder.started and responder.injector is None:
+            return iterable  # nothing to rewrite: keep the app's iterable (and file_wrapper)
+        if responder.started and isinstance(iterable, (list, tuple)) and len(iterable) == 1:
+            responder.length = len(iterable[0])  # one piece: the whole body (see whole())
+        return _RewrittenBody(iterable, responder)
+
+    def close(self) -> None:
+        """Flush and close what the middleware holds open (the statistics store)."""
+        self.engine.close()
+
+    def _answer(
+        self, x: Exchange, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        body = _read_body(environ) if self.engine.reads_body(x) else None
+        response = self.engine.answer(x, body)
+        start_response(_status_line(response.status), _to_str(response.headers))
+        return [response.body]
+
+
+#: Where each header the core reads is found in the environ.
 _ENVIRON_KEYS = {
-    (
-        "CONTENT_TYPE"
-        if n == "content-type"
-        else "CONTENT_LENGTH"
-        if n == "content-length"
-        else "HTTP_" + n.upper().replace("-", "_")
-    ): n
-    for n in REQUEST_HEADERS
+    name: (
+        name.upper().replace("-", "_")
+        if name in ("content-type", "content-length")
+        else "HTTP_" + name.upper().replace("-", "_")
+    )
+    for name in REQUEST_HEADERS
 }
+_ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in (*ADDRESS_HEADERS, "forwarded")}
+
+
+def request_facts(environ: dict[str, Any]) -> RequestFacts:
+    """The facts of a WSGI request, from a copy of its environ as it is now (the app may
+    change the environ in place: a dispatcher changes ``SCRIPT_NAME`` and ``PATH_INFO``,
+    masking the addresses; and a copy holds no reference back to the exchange that is put in
+    the environ, so no cycle is left for the garbage collector)."""
+    return RequestFacts(
+        environ.get("REQUEST_METHOD", "GET"),
+        _wsgi_str(environ.get("SCRIPT_NAME", "")),
+        _wsgi_str(environ.get("PATH_INFO", "")) or "/",
+        environ.get("QUERY_STRING", ""),
+        environ.get("wsgi.url_scheme", "http"),
+        environ.get("REMOTE_ADDR"),
+        environ.copy(),
+        _ENVIRON_KEYS,
+    )
 
 
 def _wsgi_str(value: str) -> str:
@@ -53,51 +108,21 @@ def _wsgi_str(value: str) -> str:
         return value
 
 
-class _WsgiState(RequestState):
-    """The state of a WSGI request. ``_request`` is a copy of the environ as the middleware
-    found it: the app may change the environ in place (a dispatcher changes ``SCRIPT_NAME``
-    and ``PATH_INFO``; masking changes the addresses), and a copy holds no reference back to
-    this state, so no cycle is left for the garbage collector."""
-
-    def _build_view(self) -> RequestView:
-        environ = self._request
-        headers = {}
-        for environ_key, name in _ENVIRON_KEYS.items():
-            value = environ.get(environ_key)
-            if value:
-                headers[name] = value
-        return RequestView(
-            environ.get("REQUEST_METHOD", "GET"),
-            _wsgi_str(environ.get("PATH_INFO", "")) or "/",
-            _wsgi_str(environ.get("SCRIPT_NAME", "")),
-            environ.get("QUERY_STRING", ""),
-            environ.get("wsgi.url_scheme", "http"),
-            self.peer,
-            headers,
-        )
-
-    def _build_page(self) -> Page:
-        environ = self._request
-        root_path = _wsgi_str(environ.get("SCRIPT_NAME", ""))
-        here = root_path + (_wsgi_str(environ.get("PATH_INFO", "")) or "/")
-        query = environ.get("QUERY_STRING")
-        if query:
-            here += "?" + query
-        return (
-            environ.get("REQUEST_METHOD", "GET"),
-            root_path,
-            here,
-            environ.get("HTTP_ACCEPT_LANGUAGE"),
-            "HTTP_HX_REQUEST" in environ or "HTTP_TURBO_FRAME" in environ,
-        )
-
-
-def _to_bytes(headers: list[tuple[str, str]]) -> Headers:
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-
-
-def _to_str(headers: Headers) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+def _mask_addresses(environ: dict[str, Any], x: Exchange) -> None:
+    """Show the app only the truncated address, in ``REMOTE_ADDR`` and in the headers that
+    carry the client's address."""
+    environ["REMOTE_ADDR"] = x.masked_peer
+    if _ADDRESS_KEYS.keys().isdisjoint(environ):
+        return
+    masked_header = x.engine.addresses.masked_header
+    for key, name in _ADDRESS_KEYS.items():
+        value = environ.get(key)
+        if value is not None:
+            new = masked_header(name, value)
+            if new is None:
+                del environ[key]
+            else:
+                environ[key] = new
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:
@@ -114,133 +139,42 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
     return None if len(body) > MAX_BODY else body
 
 
-class ConsentWSGIMiddleware:
-    """Cookie consent for any WSGI app: Flask, Django (WSGI), Pyramid, Bottle, ...
-
-    ``app.wsgi_app = ConsentWSGIMiddleware(app.wsgi_app, secret_key=KEY)``. The keyword-only
-    options are those of :class:`consentkit.ConsentMiddleware`; a bad one raises ``ValueError``
-    here, at start-up.
-    """
-
-    def __init__(self, app: WSGIApp, **options: Any) -> None:
-        self.app = app
-        self.settings = Settings.from_options(**options)
-        self.core = ConsentCore(self.settings)
-
-    def close(self) -> None:
-        """Flush and close what the middleware holds open (the statistics store)."""
-        self.core.close()
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        core = self.core
-        path = environ.get("PATH_INFO", "")
-        peer = environ.get("REMOTE_ADDR")
-        gpc = environ.get("HTTP_SEC_GPC")
-        state = _WsgiState(
-            core,
-            core.visitor(environ.get("HTTP_COOKIE")),
-            gpc is not None and gpc.strip() == "1",
-            peer,
-            environ.copy(),
-        )
-        environ[STATE_KEY] = state
-        if core.prefix in path and core.route(state.view):
-            return self._endpoint(state, environ, start_response)
-        masked = state.masked_peer()
-        if masked is not None:
-            environ["REMOTE_ADDR"] = masked
-            if not _ADDRESS_KEYS.keys().isdisjoint(environ):
-                _mask_environ(core, environ)
-        responder = _Responder(core, state, start_response)
-        iterable = self.app(environ, responder.start_response)
-        if responder.started and responder.injector is None:
-            return iterable  # nothing to rewrite: keep the app's iterable (and file_wrapper)
-        if responder.started and isinstance(iterable, (list, tuple)) and len(iterable) == 1:
-            responder.length = len(iterable[0])  # one piece: the whole body (see whole())
-        return _RewrittenBody(iterable, responder)
-
-    def _endpoint(
-        self, state: RequestState, environ: dict[str, Any], start_response: StartResponse
-    ) -> Iterable[bytes]:
-        core = self.core
-        view = state.view
-        body = None
-        if core.wants_body(view):
-            body = None if core.body_too_large(view) else _read_body(environ)
-        response = core.endpoint(state, body)
-        headers = [*response.headers, (b"content-length", str(len(response.body)).encode())]
-        start_response(_status_line(response.status), _to_str(headers))
-        return [] if view.method == "HEAD" else [response.body]
-
-
-_ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in (*ADDRESS_HEADERS, "forwarded")}
-
-
-def _mask_environ(core: ConsentCore, environ: dict[str, Any]) -> None:
-    """Show the app only truncated addresses in the headers that carry the client's."""
-    for key, name in _ADDRESS_KEYS.items():
-        value = environ.get(key)
-        if value is not None:
-            new = core.mask_address_header(name, value)
-            if new is None:
-                del environ[key]
-            else:
-                environ[key] = new
-
-
 class _Responder:
-    __slots__ = (
-        "core",
-        "injector",
-        "length",
-        "start_response_downstream",
-        "started",
-        "state",
-        "write",
-    )
+    """Applies the engine's plan to one response: its ``start_response`` and ``write()``."""
 
-    def __init__(self, core: ConsentCore, state: RequestState, start_response: StartResponse):
-        self.core = core
-        self.state = state
+    __slots__ = ("injector", "length", "start_response_downstream", "started", "write", "x")
+
+    def __init__(self, x: Exchange, start_response: StartResponse) -> None:
+        self.x = x
         self.start_response_downstream = start_response
         self.injector: Injector | None = None
-        self.length = -1  # the body's declared Content-Length, when it is being rewritten
+        self.length = -1  # the body's length, when known to come in one piece
         self.started = False
         self.write: Callable[[bytes], object] | None = None
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
     ) -> Callable[[bytes], object]:
+        """The ``start_response`` the app is given."""
         try:
             code = int(status[:3])
         except ValueError:
             code = 500
-        plan: ResponsePlan | None = None
-        is_html = sets_cookie = False
-        for name, value in headers:
-            lowered = name.lower()
-            if lowered == "content-type":
-                is_html = value[:9].lower() == "text/html"
-            elif lowered == "set-cookie":
-                sets_cookie = True
-        if self.core.touches(self.state, is_html, sets_cookie):
-            plan = self.core.response_plan(self.state, code, _to_bytes(headers))
-        self.injector = plan.injector if plan is not None else None
-        if self.injector is not None:
-            for name, value in headers:
-                if name.lower() == "content-length" and value.isdigit():
-                    self.length = int(value)
+        x = self.x
+        plan = x.engine.plan(x, code, _to_bytes(headers))
         if plan is not None:
+            self.injector = plan.injector
+            self.length = plan.app_length
             headers = _to_str(plan.headers)
+        else:
+            self.injector = None
         self.started = True
         if exc_info is not None:
             write = self.start_response_downstream(status, headers, exc_info)
         else:
             write = self.start_response_downstream(status, headers)
         self.write = write
-        if self.injector is None:
-            return write
-        return self._write
+        return write if self.injector is None else self._write
 
     def _write(self, data: bytes) -> None:
         out = self.injector.feed(data) if self.injector is not None else data
@@ -275,9 +209,18 @@ class _RewrittenBody:
             yield injector.finish()
 
     def close(self) -> None:
+        """Close the app's iterable, as WSGI requires."""
         close = getattr(self._iterable, "close", None)
         if close is not None:
             close()
+
+
+def _to_bytes(headers: list[tuple[str, str]]) -> Headers:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+
+
+def _to_str(headers: Headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
 
 
 def _status_line(status: int) -> str:

@@ -19,7 +19,7 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from ..consent import Consent
-from ..state import get_consent
+from ..lookup import get_consent
 
 
 def consent_dependency(request: Request) -> Consent:

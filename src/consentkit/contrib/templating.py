@@ -27,7 +27,7 @@ from typing import Any
 
 from .. import links
 from ..consent import Consent
-from ..state import find_state, get_consent
+from ..lookup import get_consent, require_exchange
 
 #: Where :func:`csp_nonce` keeps the request's nonce, next to consentkit's own state.
 NONCE_KEY = "consentkit.csp_nonce"
@@ -49,11 +49,8 @@ def preferences_url(request: Any) -> str:
 
     Raises ``RuntimeError`` when no consentkit middleware saw the request.
     """
-    state = find_state(request)
-    if state is None:
-        get_consent(request)  # raises the explanatory RuntimeError
-        raise AssertionError("unreachable")  # pragma: no cover
-    return f"{state.view.root_path}{state.core.settings.prefix}/preferences"
+    x = require_exchange(request)
+    return f"{x.request.root_path}{x.engine.prefix}/preferences"
 
 
 def csp_nonce(request: Any) -> str:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from ..asgi import ConsentMiddleware
 from ..contrib.templating import consent_context
-from ..state import find_state
+from ..lookup import find_exchange
 
 #: The demo's embedded configuration (everything but the key, made fresh per run).
 DEMO_OPTIONS: Mapping[str, Any] = {
@@ -142,8 +142,8 @@ _environment = jinja2.Environment(loader=jinja2.DictLoader(_PAGES), autoescape=T
 
 
 def _render(request: Request, name: str) -> HTMLResponse:
-    state = find_state(request)
-    locale = state.locale if state is not None else "th"
+    x = find_exchange(request)
+    locale = x.locale if x is not None else "th"
     language = "en" if locale.startswith("en") else "th"
     context = consent_context(request)
     here = request.url.path

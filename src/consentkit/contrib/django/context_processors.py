@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ...state import find_state
+from ...lookup import find_exchange
 from ..templating import consent_context, csp_nonce
 from . import options_from_settings
 
@@ -20,7 +20,7 @@ logger = logging.getLogger("consentkit")
 
 def consent(request: Any) -> dict[str, Any]:
     """The template variables for ``request`` (a Django ``HttpRequest``)."""
-    if find_state(request) is not None:
+    if find_exchange(request) is not None:
         return consent_context(request)
     logger.warning(
         "consentkit saw no consent on %s: wrap the application in wsgi.py/asgi.py with "

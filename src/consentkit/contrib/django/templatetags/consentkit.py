@@ -20,7 +20,7 @@ from django import template  # type: ignore[import-untyped]
 
 from .... import links
 from ....consent import Consent
-from ....state import find_state
+from ....lookup import find_exchange
 from ...templating import csp_nonce as _csp_nonce
 from ...templating import preferences_url
 
@@ -35,14 +35,14 @@ def allows(consent: Consent | None, category: str) -> bool:
 def get_consent(context: Any) -> Consent | None:
     """``{% get_consent as consent %}``: the request's consent, or ``None`` without one."""
     request = context.get("request")
-    state = find_state(request) if request is not None else None
-    return state.consent if state is not None else None
+    x = find_exchange(request) if request is not None else None
+    return x.consent if x is not None else None
 
 
 def consent_preferences_url(context: Any) -> str:
     """``{% consent_preferences_url %}``: the preferences page's URL."""
     request = context.get("request")
-    if request is not None and find_state(request) is not None:
+    if request is not None and find_exchange(request) is not None:
         return preferences_url(request)
     from .. import options_from_settings
 

@@ -1,0 +1,87 @@
+"""The client's address for one configuration: found through trusted proxies, truncated for
+visitors without ``location`` consent, and located for those with it.
+
+Every address that leaves a request without that consent goes through
+:meth:`Addresses.truncate`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..location.ip import client_ip, truncate_ip
+from .bounded import BoundedCache
+from .request import RequestFacts
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..location.geo import Location
+
+_TRUNCATED_CACHE_SIZE = 4096
+
+
+class Addresses:
+    """Address rules of one configuration: ``trusted_proxies``, ``ip_prefixes`` and the
+    ``geolocator``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._trusted = settings.trusted_proxies
+        self._geolocator = settings.geolocator
+        self._ipv4_prefix, self._ipv6_prefix = settings.ip_prefixes
+        #: Addresses seen lately, truncated (``""`` for one that is not an address).
+        self.truncated: BoundedCache[str, str] = BoundedCache(self._truncate, _TRUNCATED_CACHE_SIZE)
+
+    def _truncate(self, address: str) -> str:
+        return truncate_ip(address, ipv4_prefix=self._ipv4_prefix, ipv6_prefix=self._ipv6_prefix)
+
+    def truncate(self, address: str) -> str:
+        """``address`` truncated to the configured prefixes (``""`` for garbage)."""
+        return self.truncated[address]
+
+    def client_address(self, request: RequestFacts, full: bool) -> str:
+        """The client's address (through trusted proxies), in full or truncated."""
+        address = client_ip(
+            request.peer,
+            request.header("x-forwarded-for"),
+            self._trusted,
+            request.header("forwarded"),
+        )
+        return address if full else self.truncated[address]
+
+    def locate(self, request: RequestFacts) -> Location | None:
+        """The approximate location of the client's full address; ``None`` on any failure."""
+        geolocator = self._geolocator
+        if geolocator is None:
+            return None
+        try:
+            return geolocator.lookup(self.client_address(request, True))
+        except Exception:  # a provider's failure must never reach the request
+            return None
+
+    def masked_header(self, name: str, value: str) -> str | None:
+        """The value of an address-carrying request header with each address truncated;
+        ``None`` to drop the header (``Forwarded``, whose syntax is not worth rewriting)."""
+        if name == "forwarded":
+            return None
+        truncated = self.truncated
+        return ", ".join(truncated[part.strip()] or "unknown" for part in value.split(","))
+
+
+class AddressSource:
+    """How a :class:`~consentkit.Consent` reaches its request's address and location: the
+    rules and the request's facts, not the exchange that holds the consent, so that no
+    reference cycle is left for the garbage collector after every request."""
+
+    __slots__ = ("addresses", "request")
+
+    def __init__(self, addresses: Addresses, request: RequestFacts) -> None:
+        self.addresses = addresses
+        self.request = request
+
+    def client_ip(self, full: bool) -> str:
+        """The client's address: in full, or truncated."""
+        return self.addresses.client_address(self.request, full)
+
+    def locate(self) -> Location | None:
+        """The approximate location of the client's full address."""
+        return self.addresses.locate(self.request)

@@ -1,0 +1,72 @@
+"""The engine: consentkit's decisions for one configuration, with no protocol and no I/O.
+
+An adapter builds one :class:`Engine` from the validated options, then, per request, an
+:class:`~.exchange.Exchange` from the request's facts. For a request to one of consentkit's
+endpoints it asks :meth:`Engine.answer` for the complete response; otherwise it calls the app
+and asks :meth:`Engine.plan` what to do to the app's response. :meth:`Engine.close` flushes
+what the engine holds open.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..banner import BannerRenderer
+from ..config import CookieClassifier, Settings
+from .addresses import Addresses
+from .bounded import BoundedCache
+from .codec import ConsentCodec
+from .cookie_header import CookieHeader, CookieRules
+from .endpoints import Endpoints
+from .planning import Planner
+from .snippets import Snippets
+
+if TYPE_CHECKING:
+    from ..location.stats import LocationStatistics
+
+#: Distinct ``Cookie`` headers remembered.
+_COOKIE_HEADER_CACHE_SIZE = 1024
+
+
+class Engine:
+    """Every part consentkit needs for one configuration, built once at start-up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.prefix = settings.prefix
+        self.prefix_slash = settings.prefix + "/"
+        self.codec = ConsentCodec(settings.secret_keys, settings.max_age)
+        self.classifier = CookieClassifier(settings.categories)
+        self.cookie_rules = CookieRules(settings, self.codec, self.classifier)
+        #: What each distinct ``Cookie`` header says (see :mod:`.cookie_header`).
+        self.cookie_headers: BoundedCache[str | bytes, CookieHeader] = BoundedCache(
+            self.cookie_rules.parse, _COOKIE_HEADER_CACHE_SIZE
+        )
+        #: What a request without a ``Cookie`` header says.
+        self.no_cookies = self.cookie_rules.parse("")
+        self.addresses = Addresses(settings)
+        #: Peer addresses seen lately, truncated.
+        self.truncated = self.addresses.truncated
+        self.renderer = BannerRenderer(settings)
+        self.catalogs = self.renderer.catalogs
+        self.snippets = Snippets(self.renderer, settings.optional_names)
+        self.statistics: LocationStatistics | None = None
+        if settings.statistics is not None:
+            from ..location.stats import open_statistics
+
+            self.statistics = open_statistics(settings)
+        self.endpoints = Endpoints(self)
+        #: See :meth:`.endpoints.Endpoints.reads_body`.
+        self.reads_body = self.endpoints.reads_body
+        #: See :meth:`.endpoints.Endpoints.answer`.
+        self.answer = self.endpoints.answer
+        #: See :meth:`.planning.Planner.plan`.
+        self.plan = Planner(self).plan
+
+    def close(self) -> None:
+        """Flush and close what the engine holds open (the statistics store)."""
+        if self.statistics is not None:
+            self.statistics.close()
+
+    def __repr__(self) -> str:
+        return f"<consentkit Engine prefix={self.prefix!r}>"

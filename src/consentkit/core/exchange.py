@@ -1,0 +1,177 @@
+"""One request's exchange with consentkit: its facts, what its ``Cookie`` header says, and
+what is worked out only when something needs it.
+
+The adapter builds one :class:`Exchange` per request and keeps it in the ASGI scope or WSGI
+environ, where :func:`consentkit.get_consent` finds it. Everything costly is lazy: the
+consent cookie is verified only when a response has something to gate or the app asks for
+the consent, and the banner's language is negotiated only for a banner.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..consent import Consent
+from .addresses import AddressSource
+from .bounded import BoundedCache
+from .codec import StoredConsent
+from .cookie_header import UNVERIFIED
+from .cookies import expiring_set_cookies
+from .request import RequestFacts
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+#: The longest ``Cookie`` header remembered; a longer one is parsed for its request only.
+COOKIE_HEADER_LIMIT = 4096
+_GPC_ON = frozenset({b"1", "1"})
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _utc(timestamp: int) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc)
+
+
+#: The UTC times of consent cookies' timestamps: a visitor sends the same one often.
+utc_times: BoundedCache[int, datetime.datetime] = BoundedCache(_utc, 4096)
+
+
+class Exchange:
+    """One request as the core sees it, built by an adapter from the request's facts."""
+
+    __slots__ = (
+        "_consent",
+        "_locale",
+        "_stored",
+        "cookies",
+        "engine",
+        "gpc",
+        "is_endpoint",
+        "masked_peer",
+        "request",
+    )
+
+    def __init__(self, engine: Engine, request: RequestFacts) -> None:
+        self.engine = engine
+        #: The request's facts as it arrived.
+        self.request = request
+        cookie = request.cookie
+        if not cookie:
+            cookies = engine.no_cookies
+        elif len(cookie) <= COOKIE_HEADER_LIMIT:
+            cookies = engine.cookie_headers[cookie]
+        else:
+            cookies = engine.cookie_rules.parse(cookie)
+        #: What the request's ``Cookie`` header says.
+        self.cookies = cookies
+        #: The request carried ``Sec-GPC: 1``.
+        self.gpc = request.gpc is not None and request.gpc.strip() in _GPC_ON
+        path = request.path
+        #: The request is for one of consentkit's own endpoints.
+        self.is_endpoint = path == engine.prefix or path.startswith(engine.prefix_slash)
+        self._stored: Any = UNVERIFIED
+        self._consent: Consent | None = None
+        self._locale: str | None = None
+        peer = request.peer
+        #: The truncated address the app must be shown instead of the peer's, or ``None`` to
+        #: leave the peer as it is (``location`` granted, masking off, or no peer).
+        self.masked_peer: str | None = None
+        if peer and (cookies.masked or self._masks_claimed_location()):
+            self.masked_peer = engine.truncated[peer]
+
+    def _masks_claimed_location(self) -> bool:
+        """Whether a cookie that claims ``location`` still leaves the address masked (it does
+        not grant it, after all); the usual cookie claims nothing and needs no verification."""
+        return (
+            self.cookies.claims_location
+            and self.engine.settings.mask_client_ip
+            and "location" not in self.granted
+        )
+
+    @property
+    def stored(self) -> StoredConsent | None:
+        """The valid stored choice for the current policy version, or ``None``: verified once
+        per distinct cookie header, its age checked on every request."""
+        stored = self._stored
+        if stored is UNVERIFIED:
+            cookies = self.cookies
+            stored = cookies.verified
+            if stored is UNVERIFIED:
+                stored = cookies.verify(self.engine.cookie_rules)
+            if stored is not None and not cookies.valid_from <= time.time() <= cookies.valid_until:
+                stored = None
+            self._stored = stored
+        return stored  # type: ignore[no-any-return]
+
+    @property
+    def granted(self) -> frozenset[str]:
+        """The optional categories granted for this request (Global Privacy Control applied)."""
+        if self.stored is None:
+            return _NOTHING
+        return self.cookies.granted_gpc if self.gpc else self.cookies.granted
+
+    @property
+    def refused_cookies(self) -> tuple[str, ...]:
+        """The browser's cookies of optional categories not granted: to be expired."""
+        cookies = self.cookies
+        if not cookies.gated:  # nothing to gate: nothing to verify
+            return ()
+        if self.stored is None:
+            return cookies.gated_names
+        return cookies.refused_gpc if self.gpc else cookies.refused
+
+    @property
+    def consent(self) -> Consent:
+        """The consent that applies to this request."""
+        if self._consent is None:
+            self._consent = self._consent_of(self.stored, self.granted)
+        return self._consent
+
+    def decide(self, stored: StoredConsent) -> Consent:
+        """Make ``stored``, the choice this request just made, the consent the rest of the
+        request sees (Global Privacy Control applied)."""
+        granted = self.engine.cookie_rules.granted(stored.granted, gpc=self.gpc)
+        self._consent = consent = self._consent_of(stored, granted)
+        return consent
+
+    def _consent_of(self, stored: StoredConsent | None, granted: frozenset[str]) -> Consent:
+        engine = self.engine
+        settings = engine.settings
+        return Consent(
+            decided=stored is not None,
+            granted=granted,
+            required=settings.required_names,
+            gpc=self.gpc,
+            policy_version=settings.policy_version,
+            consent_id=stored.consent_id if stored else None,
+            decided_at=utc_times[stored.decided_at] if stored else None,
+            source=AddressSource(engine.addresses, self.request),
+        )
+
+    @property
+    def locale(self) -> str:
+        """The banner language for this visitor."""
+        if self._locale is None:
+            self._locale = self.engine.catalogs.choose(
+                self.cookies.language, self.request.header("accept-language")
+            )
+        return self._locale
+
+    def expiring(self, names: Iterable[str]) -> list[tuple[bytes, bytes]]:
+        """``Set-Cookie`` headers that expire the browser's cookies ``names`` (for the host
+        and its parent domains: see :func:`~.cookies.expiring_set_cookies`)."""
+        host = self.request.header("host") or ""
+        secure = self.secure
+        return [
+            (b"set-cookie", value)
+            for name in names
+            for value in expiring_set_cookies(name, host, secure)
+        ]
+
+    @property
+    def secure(self) -> bool:
+        """The request came over HTTPS (as told by a trusted proxy, where there is one)."""
+        return self.request.is_secure(self.engine.settings.trusted_proxies)

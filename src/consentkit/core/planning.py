@@ -1,0 +1,257 @@
+"""What to do to the app's response: one pass over its headers, then named steps.
+
+The steps: gate the cookies (drop the app's ``Set-Cookie`` of refused categories, expire the
+browser's), and for an HTML page decide whether its body can be rewritten, pick the snippet
+(banner or loader), add ``Vary`` and fix the framing (``Content-Length``, a strong ``ETag``).
+Positions found by the pass are indices into the app's own header list; edits are applied to
+a copy in one go at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .bounded import BoundedCache
+from .cookies import is_deletion, set_cookie_name
+from .exchange import Exchange
+from .inject import Injector
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+Header = tuple[bytes, bytes]
+Headers = list[Header]
+
+_CONTENT_TYPE, _SET_COOKIE, _LENGTH, _ETAG, _VARY, _ENCODING, _CSP = range(7)
+_ROLES = {
+    b"content-type": _CONTENT_TYPE,
+    b"set-cookie": _SET_COOKIE,
+    b"content-length": _LENGTH,
+    b"etag": _ETAG,
+    b"vary": _VARY,
+    b"content-encoding": _ENCODING,
+    b"content-security-policy": _CSP,
+}
+_NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/=_-]{1,128})'")
+_VARY_COOKIE = b"Cookie"
+_VARY_BANNER = b"Cookie, Accept-Language"
+_NO_POSITIONS: tuple[int, ...] = ()
+
+
+class HeaderScan:
+    """What the app's response headers say, from one pass over them."""
+
+    __slots__ = (
+        "cookie_at",
+        "csp",
+        "encoded",
+        "etag_at",
+        "is_html",
+        "length",
+        "length_at",
+        "odd_framing",
+        "vary_at",
+    )
+
+    def __init__(self, headers: Sequence[Header]) -> None:
+        content_type = b""
+        #: Positions of the ``Set-Cookie`` headers.
+        self.cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
+        #: The ``Content-Security-Policy`` value, if any.
+        self.csp: bytes | None = None
+        #: The body is ``Content-Encoding``-encoded (compressed): it cannot be rewritten.
+        self.encoded = False
+        #: Positions of the strong ``ETag`` (it no longer matches a rewritten body), the
+        #: ``Content-Length`` and its value, and the last ``Vary``.
+        self.etag_at = self.length_at = self.vary_at = -1
+        self.length = -1
+        #: Repeated or malformed framing headers: drop them all when rewriting.
+        self.odd_framing = False
+        for index, (name, value) in enumerate(headers):
+            role = _ROLES.get(name.lower())
+            if role is None:
+                continue
+            if role == _CONTENT_TYPE:
+                content_type = value
+            elif role == _SET_COOKIE:
+                if not self.cookie_at:
+                    self.cookie_at = []
+                self.cookie_at.append(index)  # type: ignore[union-attr]
+            elif role == _LENGTH:
+                if self.length_at >= 0 or not value.strip().isdigit():
+                    self.odd_framing = True
+                else:
+                    self.length = int(value)
+                self.length_at = index
+            elif role == _ETAG:
+                if not value.startswith(b"W/"):  # a weak ETag still holds
+                    self.odd_framing |= self.etag_at >= 0
+                    self.etag_at = index
+            elif role == _VARY:
+                self.vary_at = index
+            elif role == _ENCODING:
+                self.encoded = value.strip().lower() not in (b"", b"identity")
+            else:
+                self.csp = value
+        #: The body is an HTML page.
+        self.is_html = content_type[:9].lower() == b"text/html"
+
+    def nonce(self) -> str | None:
+        """The page's CSP nonce, for the snippet's inline parts."""
+        match = _NONCE.search(self.csp) if self.csp is not None else None
+        return match.group(1).decode("ascii") if match else None
+
+
+class ResponsePlan:
+    """The headers to send instead of the app's, and the injector for the body (``None``: the
+    body passes untouched). ``plain_headers`` are the headers to send if the body turns out
+    not to be rewritable after all (an ASGI ``http.response.pathsend``): gated, with the
+    app's own framing. ``app_length`` is the app's ``Content-Length`` when it gave one."""
+
+    __slots__ = ("app_length", "headers", "injector", "plain_headers")
+
+    def __init__(
+        self,
+        headers: Headers,
+        injector: Injector | None = None,
+        plain_headers: Headers | None = None,
+        app_length: int = -1,
+    ) -> None:
+        self.headers = headers
+        self.injector = injector
+        self.plain_headers = headers if plain_headers is None else plain_headers
+        self.app_length = app_length
+
+
+class Planner:
+    """Plans the app's responses for one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._category_of = engine.classifier.category_of
+        self._snippets = engine.snippets
+        self._statistics = engine.statistics
+
+    def plan(self, x: Exchange, status: int, headers: Sequence[Header]) -> ResponsePlan | None:
+        """What to change in the app's response; ``None`` when it passes untouched (the usual
+        API response: no page, no cookie to gate)."""
+        scan = HeaderScan(headers)
+        if not (scan.is_html or scan.cookie_at or x.refused_cookies):
+            return None
+        dropped, added = self._gate_cookies(x, headers, scan.cookie_at)
+        if not scan.is_html:
+            return ResponsePlan(_edited(headers, None, dropped, added))
+        request = x.request
+        if self._statistics is not None and status == 200 and request.method == "GET":
+            self._statistics.record(x.consent)
+        snippet = self._snippet(x, scan) if _rewritable(x, status, scan) else None
+        banner = snippet is not None and x.stored is None
+        vary = _vary(headers, scan, _VARY_BANNER if banner else _VARY_COOKIE)
+        replaced: dict[int, Header] = {}
+        if scan.vary_at >= 0:
+            replaced[scan.vary_at] = vary
+        else:
+            added.append(vary)
+        gated = _edited(headers, replaced, dropped, added)
+        if snippet is None:
+            return ResponsePlan(gated)
+        if scan.odd_framing:  # a server frames the body itself
+            framed = [(n, v) for n, v in gated if not _is_framing(n, v)]
+        else:
+            if scan.length_at >= 0:
+                length = b"%d" % (scan.length + len(snippet))
+                replaced[scan.length_at] = (b"content-length", length)
+            if scan.etag_at >= 0:
+                dropped = [*dropped, scan.etag_at]
+            framed = _edited(headers, replaced, dropped, added)
+        return ResponsePlan(framed, Injector(snippet), gated, scan.length)
+
+    def _gate_cookies(
+        self, x: Exchange, headers: Sequence[Header], cookie_at: Sequence[int]
+    ) -> tuple[list[int], Headers]:
+        """The positions of the app's ``Set-Cookie`` headers to drop (cookies of categories
+        not granted; deletions pass), and the ``Set-Cookie`` headers to add (expiring the
+        browser's cookies of those categories, unless the app sets them itself)."""
+        dropped: list[int] = []
+        kept: set[str] = set()
+        if cookie_at:
+            granted = x.granted
+            category_of = self._category_of
+            for index in cookie_at:
+                value = headers[index][1]
+                name = set_cookie_name(value)
+                category = category_of(name)
+                if (
+                    category is not None
+                    and not category.required
+                    and category.name not in granted
+                    and not is_deletion(value)
+                ):
+                    dropped.append(index)
+                else:
+                    kept.add(name)
+        refused = x.refused_cookies
+        added = x.expiring([n for n in refused if n not in kept]) if refused else []
+        return dropped, added
+
+    def _snippet(self, x: Exchange, scan: HeaderScan) -> bytes | None:
+        """The banner for an undecided visitor, the loader for a decided one who granted
+        something, else nothing."""
+        nonce = scan.nonce()
+        if x.stored is None:
+            return self._snippets.banner(x, nonce)
+        granted = x.granted
+        return self._snippets.loader(x.request.root_path, granted, nonce) if granted else None
+
+
+def _rewritable(x: Exchange, status: int, scan: HeaderScan) -> bool:
+    """Whether a page's body may get a snippet: a plain (not encoded) full body, for a method
+    that has one, with a status whose body is a page (not a redirect, 204, 206 or 1xx), and
+    not part of a page (htmx, Turbo Frames)."""
+    if scan.encoded or status < 200 or 300 <= status < 400 or status in (204, 206):
+        return False
+    return x.request.method != "HEAD" and not x.request.is_partial
+
+
+def _vary(headers: Sequence[Header], scan: HeaderScan, tokens: bytes) -> Header:
+    """The ``Vary`` header with ``tokens`` added to the app's."""
+    if scan.vary_at < 0:
+        return (b"vary", tokens)
+    return (b"vary", merged_vary[(headers[scan.vary_at][1], tokens)])
+
+
+def _merge_vary(key: tuple[bytes, bytes]) -> bytes:
+    value, tokens = key
+    present = {t.strip().lower() for t in value.split(b",")}
+    if b"*" in present:
+        return value
+    missing = [t for t in tokens.split(b", ") if t.lower() not in present]
+    kept = value.strip()
+    return b", ".join([kept, *missing] if kept else missing)
+
+
+#: An app's ``Vary`` value with consentkit's tokens added where missing, per distinct value.
+merged_vary: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(_merge_vary, 256)
+
+
+def _is_framing(name: bytes, value: bytes) -> bool:
+    name = name.lower()
+    return name == b"content-length" or (name == b"etag" and not value.startswith(b"W/"))
+
+
+def _edited(
+    headers: Sequence[Header],
+    replaced: Mapping[int, Header] | None,
+    dropped: Collection[int],
+    added: Headers,
+) -> Headers:
+    """A copy of ``headers`` with the headers at the ``replaced`` positions replaced, those at
+    the ``dropped`` positions left out, and ``added`` at the end."""
+    if replaced or dropped:
+        swap: Mapping[int, Any] = replaced or {}
+        out = [swap.get(i, h) for i, h in enumerate(headers) if i not in dropped]
+    else:
+        out = list(headers)
+    out.extend(added)
+    return out

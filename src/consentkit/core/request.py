@@ -1,0 +1,136 @@
+"""The facts of a request that the core reads, as an adapter hands them down.
+
+An adapter builds one :class:`RequestFacts` when a request arrives, from its scope or environ,
+and passes it to the core; nothing in the core reads a scope or an environ. The facts are
+taken at arrival on purpose: an app may change its scope or environ in place afterwards
+(Starlette's ``Mount`` changes ``root_path``, a WSGI dispatcher ``SCRIPT_NAME``), while the
+banner's ``next`` link and the preferences page must point where the visitor really is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..location.ip import Network, is_trusted
+
+#: Request headers the core reads; an adapter's header keys cover exactly these.
+REQUEST_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-language",
+        "cf-connecting-ip",
+        "content-length",
+        "content-type",
+        "cookie",
+        "forwarded",
+        "host",
+        "hx-request",
+        "origin",
+        "referer",
+        "sec-fetch-site",
+        "sec-gpc",
+        "true-client-ip",
+        "turbo-frame",
+        "x-forwarded-for",
+        "x-forwarded-proto",
+        "x-real-ip",
+    }
+)
+
+#: Request headers that carry client addresses: masked like the peer's address. A
+#: ``Forwarded`` header carries them too, and is removed instead (its syntax is not worth
+#: rewriting).
+ADDRESS_HEADERS = ("x-forwarded-for", "x-real-ip", "true-client-ip", "cf-connecting-ip")
+
+
+class RequestFacts:
+    """One request's method, paths, scheme, peer and headers, as it arrived.
+
+    ``headers`` is the adapter's own mapping (bytes to bytes for ASGI, the environ for WSGI)
+    and ``header_keys`` says, once per adapter, under which key each name of
+    :data:`REQUEST_HEADERS` is found in it; :meth:`header` reads through them, so a request
+    costs no copy of its headers. Repeated headers are already joined (``Cookie`` with
+    ``"; "``, others with ``", "``).
+    """
+
+    __slots__ = (
+        "_header_keys",
+        "_headers",
+        "cookie",
+        "gpc",
+        "method",
+        "path",
+        "peer",
+        "query",
+        "root_path",
+        "scheme",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        root_path: str,
+        path: str,
+        query: str,
+        scheme: str,
+        peer: str | None,
+        headers: Mapping[Any, Any],
+        header_keys: Mapping[str, Any],
+    ) -> None:
+        #: The request method, upper case.
+        self.method = method
+        #: Where the app is mounted (ASGI ``root_path``, WSGI ``SCRIPT_NAME``), or ``""``.
+        self.root_path = root_path
+        #: The path below the root path.
+        self.path = path
+        #: The query string, without ``?``.
+        self.query = query
+        #: ``http``, ``https``, ``ws`` or ``wss`` as the server saw the connection.
+        self.scheme = scheme
+        #: The immediate peer's address as the server gave it, or ``None``.
+        self.peer = peer
+        self._headers = headers
+        self._header_keys = header_keys
+        #: The ``Cookie`` and ``Sec-GPC`` headers as the server gave them (str or bytes): read
+        #: on every request, so taken out once.
+        self.cookie: str | bytes | None = headers.get(header_keys["cookie"])
+        self.gpc: str | bytes | None = headers.get(header_keys["sec-gpc"])
+
+    def header(self, name: str) -> str | None:
+        """The value of request header ``name`` (lower case, one of :data:`REQUEST_HEADERS`),
+        or ``None``."""
+        value = self._headers.get(self._header_keys[name])
+        if value is None or isinstance(value, str):
+            return value
+        return value.decode("latin-1")  # type: ignore[no-any-return]
+
+    @property
+    def url(self) -> str:
+        """The page's path and query from the site's root: where ``next`` leads back to."""
+        here = self.root_path + self.path
+        return here + "?" + self.query if self.query else here
+
+    @property
+    def is_partial(self) -> bool:
+        """Whether this is an htmx or Turbo Frame request for part of a page."""
+        return self.header("hx-request") is not None or self.header("turbo-frame") is not None
+
+    def is_secure(self, trusted_proxies: Sequence[Network]) -> bool:
+        """Whether the visitor's connection is HTTPS: the server's scheme, or what a trusted
+        proxy says in ``X-Forwarded-Proto`` or RFC 7239 ``Forwarded: proto``."""
+        if self.scheme in ("https", "wss"):
+            return True
+        proto = self.header("x-forwarded-proto")
+        forwarded = self.header("forwarded") if proto is None else None
+        if forwarded is not None:
+            last = forwarded.split(",")[-1]  # the element our trusted proxy added
+            for pair in last.split(";"):
+                key, _, value = pair.strip().partition("=")
+                if key.lower() == "proto":
+                    proto = value.strip('"')
+        if not proto or not trusted_proxies or self.peer is None:
+            return False
+        if not is_trusted(self.peer, trusted_proxies):
+            return False
+        return proto.split(",")[-1].strip().lower() == "https"
