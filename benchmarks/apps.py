@@ -30,6 +30,21 @@ BROWSER_HEADERS: list[tuple[str, str]] = [
 #: Cookies of an undecided visitor that carries cookies: the language choice and a site cookie.
 UNDECIDED_COOKIE = "consentkit_lang=th; theme=dark"
 
+#: Cookies of optional categories (consentkit's defaults: ``_ga`` analytics, ``_fbp``
+#: marketing) as a browser carries them after a tracker set them.
+GA_COOKIE = "_ga=GA1.1.1234567890.1764000000"
+FBP_COOKIE = "_fbp=fb.1.1764000000000.1234567890"
+
+#: Cookies of an undecided visitor (no consent cookie) who carries ``_ga`` and ``_fbp``: every
+#: response must expire them.
+GATED_UNDECIDED_COOKIE = f"{UNDECIDED_COOKIE}; {GA_COOKIE}; {FBP_COOKIE}"
+
+
+def refused_cookie(token: str) -> str:
+    """Cookies of a visitor who refused everything (``token``: a consent cookie granting no
+    optional category) and still carries ``_ga``: every response must expire it."""
+    return f"consentkit={token}; theme=dark; {GA_COOKIE}"
+
 
 def html_page(size: int = 20 * 1024) -> bytes:
     """An HTML page of about ``size`` bytes ending in ``</body></html>``."""

@@ -1,8 +1,9 @@
 """ASGI in-process: the Starlette app called directly with built scopes (no HTTP, no server).
 
 Each case serves a batch of requests in one event loop; before timing, one request of each
-case is checked for what it must show (banner injected, loader injected, session read), so a
-case that silently stopped doing its work cannot look fast.
+case is checked for what it must show (banner injected, loader injected, session read, the
+visitor's ``_ga``/``_fbp`` expired), so a case that silently stopped doing its work cannot look
+fast.
 """
 
 from __future__ import annotations
@@ -10,8 +11,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .apps import BROWSER_HEADERS, CONSENT_OPTIONS, UNDECIDED_COOKIE, asgi_variants
-from .harness import Case, Result, interleave, with_baselines
+from .apps import (
+    BROWSER_HEADERS,
+    CONSENT_OPTIONS,
+    GATED_UNDECIDED_COOKIE,
+    UNDECIDED_COOKIE,
+    asgi_variants,
+    refused_cookie,
+)
+from .harness import Case, Result, check_expiry, interleave, with_baselines
 
 _KIND_OF_PATH = {"/": "HTML", "/api": "JSON"}
 
@@ -71,16 +79,19 @@ def cookies(loop: asyncio.AbstractEventLoop, variants: dict[str, Any]) -> dict[s
     session_cookie = _header(headers, b"set-cookie")[0].split(b";")[0].decode()
     core = variants["consentkit"].engine
     token = core.codec.encode(["functional", "analytics"], core.settings.policy_version)
+    reject_all = core.codec.encode([], core.settings.policy_version)
     return {
         "session": session_cookie,
         "undecided": UNDECIDED_COOKIE,
         "decided": f"consentkit={token}; theme=dark; _ga=GA1.1.1234567890.1764000000",
+        "gated": GATED_UNDECIDED_COOKIE,
+        "refused": refused_cookie(reject_all),
     }
 
 
 def _check(loop: asyncio.AbstractEventLoop, name: str, app: Any, scope: dict[str, Any]) -> None:
     scope = scope.copy()
-    status, _headers, body = loop.run_until_complete(call(app, scope))
+    status, headers, body = loop.run_until_complete(call(app, scope))
     if status != 200:
         raise RuntimeError(f"{name}: status {status}")
     if "banner" in name and b'id="consentkit-banner"' not in body:
@@ -89,6 +100,12 @@ def _check(loop: asyncio.AbstractEventLoop, name: str, app: Any, scope: dict[str
         raise RuntimeError(f"{name}: no script loader injected")
     if ") decided" in name and b'id="consentkit-banner"' in body:
         raise RuntimeError(f"{name}: a decided visitor was shown the banner")
+    if "refused all" in name and b"data-consentkit-granted" in body:
+        raise RuntimeError(f"{name}: a visitor who refused everything got the script loader")
+    if "expiry" in name:
+        cookie = b"; ".join(_header(scope["headers"], b"cookie")).decode("latin-1")
+        set_cookies = [v.decode("latin-1") for v in _header(headers, b"set-cookie")]
+        check_expiry(name, cookie, set_cookies)
     if name.startswith("session") and scope["session"].get("user") != "somchai":
         raise RuntimeError(f"{name}: the session cookie was not read")
     if name.startswith("floor") and "HTML" in name and b"<aside>" not in body:
@@ -112,6 +129,15 @@ def cases(loop: asyncio.AbstractEventLoop) -> list[Case]:
         ("consentkit (b) undecided with cookies, HTML + banner", "consentkit", "/", "undecided"),
         ("consentkit (c) decided, HTML + loader", "consentkit", "/", "decided"),
         ("consentkit (d) decided, JSON", "consentkit", "/api", "decided"),
+        (
+            "consentkit (e) undecided with _ga, _fbp, HTML + banner + expiry",
+            "consentkit",
+            "/",
+            "gated",
+        ),
+        ("consentkit (f) undecided with _ga, _fbp, JSON + expiry", "consentkit", "/api", "gated"),
+        ("consentkit (g) decided, refused all, HTML + expiry", "consentkit", "/", "refused"),
+        ("consentkit (h) decided, refused all, JSON + expiry", "consentkit", "/api", "refused"),
     ]
     result = []
     for name, variant, path, kind, baseline in with_baselines(plan, "bare", _KIND_OF_PATH):

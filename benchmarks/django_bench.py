@@ -6,6 +6,9 @@ social groups), its URLs, ``CleanCookiesMiddleware``, and in the page's template
 ``cookie_group_accepted`` filter gating the analytics script plus the JavaScript cookie bar
 (``<template>``, ``{% all_cookie_groups %}``, ``showCookieBar`` with the status URL).
 
+A plain JSON view (``/api``) gives the JSON cases (a visitor's ``_ga``/``_fbp`` expired on an
+API response).
+
 consentkit wraps the same plain Django application (``consentkit.contrib.django.wrap_wsgi``
 when present, else ``ConsentWSGIMiddleware``). Django is configured once per process, so run
 this in its own process (``python -m benchmarks`` does).
@@ -18,8 +21,8 @@ import tempfile
 import types
 from typing import Any
 
-from .apps import CONSENT_OPTIONS, PAGE, SECRET
-from .harness import Case, Result, interleave
+from .apps import CONSENT_OPTIONS, GATED_UNDECIDED_COOKIE, JSON_BODY, PAGE, SECRET, refused_cookie
+from .harness import Case, Result, check_expiry, interleave
 from .wsgi_inprocess import build_environ, call, runner
 
 _CC_BLOCK = """
@@ -105,6 +108,7 @@ def setup() -> dict[str, Any]:
     django.setup()
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
+    from django.http import HttpResponse
     from django.shortcuts import render
     from django.urls import include, path
 
@@ -114,8 +118,12 @@ def setup() -> dict[str, Any]:
     def with_cookie_consent(request: Any) -> Any:
         return render(request, "page_cc.html")
 
+    def api(request: Any) -> Any:
+        return HttpResponse(JSON_BODY, content_type="application/json")
+
     urls.urlpatterns = [  # type: ignore[attr-defined]
         path("", plain),
+        path("api", api),
         path("cc/", with_cookie_consent),
         path("cookies/", include("cookie_consent.urls")),
     ]
@@ -187,18 +195,50 @@ def cases() -> list[Case]:
     core = _consentkit_core(handlers["consentkit"])
     token = core.codec.encode(["functional", "analytics"], core.settings.policy_version)
     decided = f"consentkit={token}; theme=dark; _ga=GA1.1.1234567890.1764000000"
+    refused = refused_cookie(core.codec.encode([], core.settings.policy_version))
     cc_decided = _cc_accepted_cookie()
     plain = "Django plain, no cookie"
     plain_cc = "Django plain, django-cookie-consent decided visitor's cookies"
     plain_ck = "Django plain, consentkit decided visitor's cookies"
+    plain_gated = "Django plain, undecided visitor's cookies with _ga, _fbp"
+    plain_gated_json = "Django plain JSON, undecided visitor's cookies with _ga, _fbp"
+    plain_refused = "Django plain, consentkit refused-all visitor's cookies"
+    plain_refused_json = "Django plain JSON, consentkit refused-all visitor's cookies"
+    gated = GATED_UNDECIDED_COOKIE
     plan = [
         (plain, "plain", "/", None, None),
         (plain_cc, "plain", "/", cc_decided, None),
         (plain_ck, "plain", "/", decided, None),
+        (plain_gated, "plain", "/", gated, None),
+        (plain_gated_json, "plain", "/api", gated, None),
+        (plain_refused, "plain", "/", refused, None),
+        (plain_refused_json, "plain", "/api", refused, None),
         ("django-cookie-consent, undecided", "cookie_consent", "/cc/", None, plain),
         ("django-cookie-consent, decided", "cookie_consent", "/cc/", cc_decided, plain_cc),
         ("consentkit, undecided + banner", "consentkit", "/", None, plain),
         ("consentkit, decided + loader", "consentkit", "/", decided, plain_ck),
+        (
+            "consentkit, undecided with _ga, _fbp + banner + expiry",
+            "consentkit",
+            "/",
+            gated,
+            plain_gated,
+        ),
+        (
+            "consentkit, undecided with _ga, _fbp, JSON + expiry",
+            "consentkit",
+            "/api",
+            gated,
+            plain_gated_json,
+        ),
+        ("consentkit, decided, refused all + expiry", "consentkit", "/", refused, plain_refused),
+        (
+            "consentkit, decided, refused all, JSON + expiry",
+            "consentkit",
+            "/api",
+            refused,
+            plain_refused_json,
+        ),
     ]
     result = []
     for name, handler, path, cookie, baseline in plan:
@@ -210,7 +250,7 @@ def cases() -> list[Case]:
 
 
 def _check(name: str, app: Any, environ: dict[str, Any]) -> None:
-    status, _headers, body = call(app, environ)
+    status, headers, body = call(app, environ)
     if not status.startswith("200"):
         raise RuntimeError(f"{name}: status {status}")
     if name.startswith("django-cookie-consent"):
@@ -223,6 +263,15 @@ def _check(name: str, app: Any, environ: dict[str, Any]) -> None:
         raise RuntimeError(f"{name}: no banner injected")
     if "loader" in name and b"data-consentkit-granted" not in body:
         raise RuntimeError(f"{name}: no script loader injected")
+    if "refused all" in name and (
+        b'id="consentkit-banner"' in body or b"data-consentkit-granted" in body
+    ):
+        raise RuntimeError(f"{name}: a visitor who refused everything got the banner or loader")
+    if "JSON" in name and body[:1] != b"{":
+        raise RuntimeError(f"{name}: not the JSON body")
+    if "expiry" in name:
+        set_cookies = [v for k, v in headers if k.lower() == "set-cookie"]
+        check_expiry(name, environ.get("HTTP_COOKIE"), set_cookies)
 
 
 def run(rounds: int, batch: int | None = None) -> dict[str, Result]:

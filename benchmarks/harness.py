@@ -106,8 +106,34 @@ KIND_LABELS = {
     "session": "session cookie",
     "undecided": "undecided visitor's cookies",
     "decided": "decided visitor's cookies",
+    "gated": "undecided visitor's cookies with _ga, _fbp",
+    "refused": "refused-all visitor's cookies",
     "cc-decided": "django-cookie-consent decided visitor's cookies",
 }
+
+
+#: The cookies of optional categories the benchmarks' visitors may carry.
+GATED_COOKIES = ("_ga", "_fbp")
+
+
+def check_expiry(name: str, cookie: str | None, set_cookies: list[str]) -> None:
+    """Fail unless the response's ``Set-Cookie`` values expire every cookie of
+    :data:`GATED_COOKIES` that the request's ``Cookie`` header carried (at least one)."""
+    sent = {pair.split("=", 1)[0].strip() for pair in (cookie or "").split(";")}
+    carried = [gated for gated in GATED_COOKIES if gated in sent]
+    if not carried:
+        raise RuntimeError(f"{name}: the request carries none of {', '.join(GATED_COOKIES)}")
+    expired = set()
+    for value in set_cookies:
+        first, *attributes = value.split(";")
+        for attribute in attributes:
+            key, _, age = attribute.partition("=")
+            age = age.strip()
+            if key.strip().lower() == "max-age" and age.lstrip("-").isdigit() and int(age) <= 0:
+                expired.add(first.split("=", 1)[0].strip())
+    missing = [gated for gated in carried if gated not in expired]
+    if missing:
+        raise RuntimeError(f"{name}: {', '.join(missing)} not expired")
 
 
 def with_baselines(

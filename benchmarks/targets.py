@@ -39,6 +39,32 @@ def _overhead_ratio(results: dict[str, Any], ours: str, theirs: str) -> float:
     return float(results[ours].overhead / results[theirs].overhead)
 
 
+#: The floor middleware's cases, by the kind of response they are compared on.
+FLOORS = {
+    "HTML": "floor: the least work, HTML + fixed 4 KB snippet",
+    "JSON": "floor: the least work, JSON",
+}
+
+
+def _floor_targets(asgi: dict[str, Any]) -> list[Target]:
+    """Every ASGI consentkit case within 1.5× the floor's overhead on the same kind of response
+    (the kind is its baseline's: ``bare HTML, ...`` or ``bare JSON, ...``)."""
+    targets = []
+    for name, result in asgi.items():
+        if not name.startswith("consentkit "):
+            continue
+        kind = result.baseline.split(" ")[1].rstrip(",")
+        targets.append(
+            Target(
+                f"ASGI {name.removeprefix('consentkit ')}: overhead ÷ the {kind} floor's",
+                _overhead_ratio(asgi, name, FLOORS[kind]),
+                1.5,
+                "<=",
+            )
+        )
+    return targets
+
+
 def evaluate(measured: dict[str, Any]) -> list[Target]:
     """The targets that the sections run can answer."""
     targets: list[Target] = []
@@ -66,6 +92,7 @@ def evaluate(measured: dict[str, Any]) -> list[Target]:
                 "<=",
             ),
         ]
+        targets += _floor_targets(asgi)
     loop = measured.get("loopback")
     if loop:
         for case in (

@@ -10,8 +10,15 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from .apps import BROWSER_HEADERS, CONSENT_OPTIONS, UNDECIDED_COOKIE, flask_app
-from .harness import Case, Result, interleave, with_baselines
+from .apps import (
+    BROWSER_HEADERS,
+    CONSENT_OPTIONS,
+    GATED_UNDECIDED_COOKIE,
+    UNDECIDED_COOKIE,
+    flask_app,
+    refused_cookie,
+)
+from .harness import Case, Result, check_expiry, interleave, with_baselines
 
 _KIND_OF_PATH = {"/": "HTML", "/api": "JSON"}
 
@@ -85,7 +92,7 @@ def runner(app: WSGIApp, environ: dict[str, Any]) -> Callable[[int], None]:
 
 def check(name: str, app: WSGIApp, environ: dict[str, Any]) -> None:
     """Fail when a case does not do what it claims (banner shown, loader shown, ...)."""
-    status, _headers, body = call(app, environ)
+    status, headers, body = call(app, environ)
     if not status.startswith("200"):
         raise RuntimeError(f"{name}: status {status}")
     if "banner" in name and b'id="consentkit-banner"' not in body:
@@ -94,6 +101,11 @@ def check(name: str, app: WSGIApp, environ: dict[str, Any]) -> None:
         raise RuntimeError(f"{name}: no script loader injected")
     if ") decided" in name and b'id="consentkit-banner"' in body:
         raise RuntimeError(f"{name}: a decided visitor was shown the banner")
+    if "refused all" in name and b"data-consentkit-granted" in body:
+        raise RuntimeError(f"{name}: a visitor who refused everything got the script loader")
+    if "expiry" in name:
+        set_cookies = [v for k, v in headers if k.lower() == "set-cookie"]
+        check_expiry(name, environ.get("HTTP_COOKIE"), set_cookies)
     if "JSON" in name and body[:1] != b"{":
         raise RuntimeError(f"{name}: not the JSON body")
 
@@ -109,6 +121,7 @@ def cases() -> list[Case]:
     core = wrapped.engine
     token = core.codec.encode(["functional", "analytics"], core.settings.policy_version)
     decided = f"consentkit={token}; theme=dark; _ga=GA1.1.1234567890.1764000000"
+    refused = refused_cookie(core.codec.encode([], core.settings.policy_version))
     session_check = flask_app()
 
     @session_check.after_request
@@ -120,7 +133,13 @@ def cases() -> list[Case]:
         return response
 
     call(session_check, build_environ("/", session_cookie))
-    jar = {"session": session_cookie, "undecided": UNDECIDED_COOKIE, "decided": decided}
+    jar = {
+        "session": session_cookie,
+        "undecided": UNDECIDED_COOKIE,
+        "decided": decided,
+        "gated": GATED_UNDECIDED_COOKIE,
+        "refused": refused,
+    }
     apps = {"Flask": app, "consentkit": wrapped}
     plan = [
         ("Flask session HTML", "Flask", "/", "session"),
@@ -129,6 +148,15 @@ def cases() -> list[Case]:
         ("consentkit (b) undecided with cookies, HTML + banner", "consentkit", "/", "undecided"),
         ("consentkit (c) decided, HTML + loader", "consentkit", "/", "decided"),
         ("consentkit (d) decided, JSON", "consentkit", "/api", "decided"),
+        (
+            "consentkit (e) undecided with _ga, _fbp, HTML + banner + expiry",
+            "consentkit",
+            "/",
+            "gated",
+        ),
+        ("consentkit (f) undecided with _ga, _fbp, JSON + expiry", "consentkit", "/api", "gated"),
+        ("consentkit (g) decided, refused all, HTML + expiry", "consentkit", "/", "refused"),
+        ("consentkit (h) decided, refused all, JSON + expiry", "consentkit", "/api", "refused"),
     ]
     result = []
     for name, variant, path, kind, baseline in with_baselines(plan, "Flask", _KIND_OF_PATH):

@@ -45,6 +45,26 @@ def test_in_process_sections_run_and_report_every_target(tmp_path: Path) -> None
         "2,000 distinct visitors",
     ):
         assert target in report
+    # Every ASGI consentkit case has its floor target, on the floor of its kind of response.
+    for case, kind in (
+        ("(a) no cookie, HTML + banner", "HTML"),
+        ("(d) decided, JSON", "JSON"),
+        ("(e) undecided with _ga, _fbp, HTML + banner + expiry", "HTML"),
+        ("(f) undecided with _ga, _fbp, JSON + expiry", "JSON"),
+        ("(g) decided, refused all, HTML + expiry", "HTML"),
+        ("(h) decided, refused all, JSON + expiry", "JSON"),
+    ):
+        assert f"| ASGI {case}: overhead ÷ the {kind} floor's |" in report
+    # The visitors whose _ga/_fbp must be expired are timed on every section (their checks,
+    # run before timing, passed or the run would have failed).
+    for case in (
+        "| consentkit (e) undecided with _ga, _fbp, HTML + banner + expiry |",
+        "| consentkit (h) decided, refused all, JSON + expiry |",
+        "| consentkit, undecided with _ga, _fbp, JSON + expiry |",
+        "| consentkit, decided, refused all + expiry |",
+    ):
+        assert case in report
+    assert report.count("| consentkit (e) undecided with _ga, _fbp") == 2  # ASGI and Flask
     assert "| 4 MB |" in report and "injected" in report
     assert "Machine: " in report
 
