@@ -69,16 +69,16 @@ REQUESTS = {
 BUDGETS: dict[tuple[str, str], int] = {
     ("asgi", "undecided, HTML + banner"): 21,
     ("asgi", "decided, JSON"): 8,
-    ("asgi", "undecided with _ga, _fbp, HTML + banner + expiry"): 43,
-    ("asgi", "undecided with _ga, _fbp, JSON + expiry"): 33,
-    ("asgi", "refused all, HTML + expiry"): 32,
-    ("asgi", "refused all, JSON + expiry"): 27,
-    ("wsgi", "undecided, HTML + banner"): 30,
+    ("asgi", "undecided with _ga, _fbp, HTML + banner + expiry"): 27,
+    ("asgi", "undecided with _ga, _fbp, JSON + expiry"): 17,
+    ("asgi", "refused all, HTML + expiry"): 22,
+    ("asgi", "refused all, JSON + expiry"): 17,
+    ("wsgi", "undecided, HTML + banner"): 25,
     ("wsgi", "decided, JSON"): 8,
-    ("wsgi", "undecided with _ga, _fbp, HTML + banner + expiry"): 52,
-    ("wsgi", "undecided with _ga, _fbp, JSON + expiry"): 41,
-    ("wsgi", "refused all, HTML + expiry"): 39,
-    ("wsgi", "refused all, JSON + expiry"): 35,
+    ("wsgi", "undecided with _ga, _fbp, HTML + banner + expiry"): 31,
+    ("wsgi", "undecided with _ga, _fbp, JSON + expiry"): 18,
+    ("wsgi", "refused all, HTML + expiry"): 23,
+    ("wsgi", "refused all, JSON + expiry"): 18,
 }
 
 WARM_UP = 3
@@ -163,7 +163,7 @@ async def _receive() -> dict[str, Any]:
 
 def asgi_request(path: str, cookie: str | None) -> Callable[[], Response]:
     middleware = ConsentMiddleware(asgi_app, **OPTIONS)
-    header = cookies(middleware.core)[cookie]
+    header = cookies(middleware.engine)[cookie]
     headers = [(k.encode(), v.encode()) for k, v in BROWSER_HEADERS]
     if header:
         headers.append((b"cookie", header.encode("latin-1")))
@@ -205,7 +205,7 @@ def asgi_request(path: str, cookie: str | None) -> Callable[[], Response]:
 
 def wsgi_request(path: str, cookie: str | None) -> Callable[[], Response]:
     middleware = ConsentWSGIMiddleware(wsgi_app, **OPTIONS)
-    header = cookies(middleware.core)[cookie]
+    header = cookies(middleware.engine)[cookie]
     base: dict[str, Any] = {
         "REQUEST_METHOD": "GET",
         "SCRIPT_NAME": "",

@@ -45,13 +45,37 @@ class ConsentMiddleware:
                 send = self._lifespan_send(send)
             await self.app(scope, receive, send)
             return
-        x = Exchange(self.engine, request_facts(scope))
-        scope[EXCHANGE_KEY] = x
+        # The request's facts, read here (not in a helper: a call per request saved).
+        raw = scope["headers"]
+        headers = dict(raw)
+        if len(headers) != len(raw):  # a name repeated
+            headers = _joined(raw)
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(
+            root_path
+        ):  # ASGI's path includes root_path; not all agree
+            path = path[len(root_path) :] or "/"
+        client = scope.get("client")
+        request = RequestFacts(
+            scope["method"],
+            root_path,
+            path,
+            scope.get("query_string", b"").decode("latin-1"),
+            scope.get("scheme", "http"),
+            client[0] if client else None,
+            headers,
+            _HEADER_KEYS,
+        )
+        x = Exchange(self.engine, request)
+        scope[EXCHANGE_KEY] = x  # where get_consent() finds it
         if x.is_endpoint:
             await self._answer(x, receive, send)
             return
         if x.masked_peer is not None:
-            _mask_addresses(scope, x)
+            scope["client"] = (x.masked_peer, client[1])  # type: ignore[index]
+            if not _ADDRESS_HEADER_NAMES.isdisjoint(headers):
+                scope["headers"] = _masked_headers(raw, x)
         await self.app(scope, receive, _Responder(x, send, scope.get("extensions")).send)
 
     async def _answer(self, x: Exchange, receive: Receive, send: Send) -> None:
@@ -69,7 +93,7 @@ class ConsentMiddleware:
         return lifespan_send
 
 
-#: Where each header the core reads is found in :func:`request_facts`' header dict.
+#: Where each header the core reads is found in the request's header dict.
 _HEADER_KEYS = {name: name.encode("latin-1") for name in REQUEST_HEADERS}
 #: ASGI extensions by which an app may send a body that is not bytes in messages.
 _UNREWRITABLE = frozenset({"http.response.pathsend", "http.response.zerocopysend"})
@@ -78,49 +102,29 @@ _ADDRESS_HEADER_NAMES = frozenset(
 )
 
 
-def request_facts(scope: Scope) -> RequestFacts:
-    """The facts of an HTTP scope, as it is now (the app may change the scope later)."""
-    raw = scope["headers"]
-    headers = dict(raw)
-    if len(headers) != len(raw):  # a name repeated: join the values, as HTTP/2 servers may
-        headers = {}
-        for name, value in raw:
-            if name in headers:
-                value = headers[name] + (b"; " if name == b"cookie" else b", ") + value
-            headers[name] = value
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    if root_path and path.startswith(root_path):  # ASGI's path includes root_path; not all agree
-        path = path[len(root_path) :] or "/"
-    client = scope.get("client")
-    return RequestFacts(
-        scope["method"],
-        root_path,
-        path,
-        scope.get("query_string", b"").decode("latin-1"),
-        scope.get("scheme", "http"),
-        client[0] if client else None,
-        headers,
-        _HEADER_KEYS,
-    )
+def _joined(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
+    """Request headers with repeated names joined (``Cookie`` with ``"; "``, which is how
+    HTTP/2 servers may hand it over, others with ``", "``)."""
+    headers: dict[bytes, bytes] = {}
+    for name, value in raw:
+        if name in headers:
+            value = headers[name] + (b"; " if name == b"cookie" else b", ") + value
+        headers[name] = value
+    return headers
 
 
-def _mask_addresses(scope: Scope, x: Exchange) -> None:
-    """Show the app only the truncated address, in ``client`` and in the headers that carry
-    the client's address."""
-    scope["client"] = (x.masked_peer, scope["client"][1])
-    raw = scope["headers"]
-    if any(name in _ADDRESS_HEADER_NAMES for name, _ in raw):
-        masked_header = x.engine.addresses.masked_header
-        headers = []
-        for name, value in raw:
-            if name in _ADDRESS_HEADER_NAMES:
-                new = masked_header(name.decode("latin-1"), value.decode("latin-1"))
-                if new is None:
-                    continue
-                value = new.encode("latin-1")
-            headers.append((name, value))
-        scope["headers"] = headers
+def _masked_headers(raw: list[tuple[bytes, bytes]], x: Exchange) -> list[tuple[bytes, bytes]]:
+    """The request headers with only truncated addresses in those that carry the client's."""
+    masked_header = x.engine.addresses.masked_header
+    headers = []
+    for name, value in raw:
+        if name in _ADDRESS_HEADER_NAMES:
+            new = masked_header(name.decode("latin-1"), value.decode("latin-1"))
+            if new is None:
+                continue
+            value = new.encode("latin-1")
+        headers.append((name, value))
+    return headers
 
 
 class _Responder:
@@ -188,7 +192,7 @@ class _Responder:
             return
         if self.pending is not None:
             # A body we cannot rewrite (http.response.pathsend, say): send it as it is.
-            await send({**self.pending, "headers": plan.plain_headers})
+            await send({**self.pending, "headers": plan.plain_headers()})
             self.pending = None
             self.injector = None
         await send(message)

@@ -42,12 +42,30 @@ class ConsentWSGIMiddleware:
         self.engine = Engine(self.settings)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        x = Exchange(self.engine, request_facts(environ))
-        environ[EXCHANGE_KEY] = x
+        # The request's facts, read here (not in a helper: a call per request saved), from a
+        # copy of the environ: the app may change the environ in place (a dispatcher changes
+        # SCRIPT_NAME and PATH_INFO), and a copy holds no reference back to the exchange put
+        # in the environ, so no cycle is left for the garbage collector.
+        root_path = environ.get("SCRIPT_NAME", "")
+        path = environ.get("PATH_INFO", "")
+        request = RequestFacts(
+            environ.get("REQUEST_METHOD", "GET"),
+            root_path if root_path.isascii() else _wsgi_str(root_path),
+            (path if path.isascii() else _wsgi_str(path)) or "/",
+            environ.get("QUERY_STRING", ""),
+            environ.get("wsgi.url_scheme", "http"),
+            environ.get("REMOTE_ADDR"),
+            environ.copy(),
+            _ENVIRON_KEYS,
+        )
+        x = Exchange(self.engine, request)
+        environ[EXCHANGE_KEY] = x  # where get_consent() finds it
         if x.is_endpoint:
             return self._answer(x, environ, start_response)
         if x.masked_peer is not None:
-            _mask_addresses(environ, x)
+            environ["REMOTE_ADDR"] = x.masked_peer
+            if not _ADDRESS_KEYS.keys().isdisjoint(environ):
+                _mask_address_headers(environ, x)
         responder = _Responder(x, start_response)
         iterable = self.app(environ, responder.start_response)
         if responder.started and responder.injector is None:
@@ -81,39 +99,16 @@ _ENVIRON_KEYS = {
 _ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in (*ADDRESS_HEADERS, "forwarded")}
 
 
-def request_facts(environ: dict[str, Any]) -> RequestFacts:
-    """The facts of a WSGI request, from a copy of its environ as it is now (the app may
-    change the environ in place: a dispatcher changes ``SCRIPT_NAME`` and ``PATH_INFO``,
-    masking the addresses; and a copy holds no reference back to the exchange that is put in
-    the environ, so no cycle is left for the garbage collector)."""
-    return RequestFacts(
-        environ.get("REQUEST_METHOD", "GET"),
-        _wsgi_str(environ.get("SCRIPT_NAME", "")),
-        _wsgi_str(environ.get("PATH_INFO", "")) or "/",
-        environ.get("QUERY_STRING", ""),
-        environ.get("wsgi.url_scheme", "http"),
-        environ.get("REMOTE_ADDR"),
-        environ.copy(),
-        _ENVIRON_KEYS,
-    )
-
-
 def _wsgi_str(value: str) -> str:
-    """A PEP 3333 "bytes as latin-1" string, as the text it really is (UTF-8)."""
-    if value.isascii():  # the usual path: the same either way
-        return value
+    """A PEP 3333 "bytes as latin-1" string that is not ASCII, as the text it really is."""
     try:
         return value.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return value
 
 
-def _mask_addresses(environ: dict[str, Any], x: Exchange) -> None:
-    """Show the app only the truncated address, in ``REMOTE_ADDR`` and in the headers that
-    carry the client's address."""
-    environ["REMOTE_ADDR"] = x.masked_peer
-    if _ADDRESS_KEYS.keys().isdisjoint(environ):
-        return
+def _mask_address_headers(environ: dict[str, Any], x: Exchange) -> None:
+    """Show the app only truncated addresses in the headers that carry the client's."""
     masked_header = x.engine.addresses.masked_header
     for key, name in _ADDRESS_KEYS.items():
         value = environ.get(key)
@@ -161,11 +156,12 @@ class _Responder:
         except ValueError:
             code = 500
         x = self.x
-        plan = x.engine.plan(x, code, _to_bytes(headers))
+        app_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        plan = x.engine.plan(x, code, app_headers)
         if plan is not None:
             self.injector = plan.injector
             self.length = plan.app_length
-            headers = _to_str(plan.headers)
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in plan.headers]
         else:
             self.injector = None
         self.started = True
@@ -213,10 +209,6 @@ class _RewrittenBody:
         close = getattr(self._iterable, "close", None)
         if close is not None:
             close()
-
-
-def _to_bytes(headers: list[tuple[str, str]]) -> Headers:
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
 
 
 def _to_str(headers: Headers) -> list[tuple[str, str]]:

@@ -132,7 +132,7 @@ class Endpoints:
         consent = x.decide(stored)  # the new consent applies to this very response
         if settings.on_consent is not None:
             self._log_consent(parsed.choice, consent, x.locale)
-        to_expire = [n for n, c in x.cookies.gated if c not in consent.granted]
+        to_expire = tuple([n for n, c in x.cookies.gated if c not in consent.granted])
         headers.extend(x.expiring(to_expire))
         if "application/json" in (x.request.header("accept") or ""):
             response = _json(200, consent.as_json(settings.category_names))

@@ -17,6 +17,7 @@ from .addresses import Addresses
 from .bounded import BoundedCache
 from .codec import ConsentCodec
 from .cookie_header import CookieHeader, CookieRules
+from .cookies import expiring_set_cookies
 from .endpoints import Endpoints
 from .planning import Planner
 from .snippets import Snippets
@@ -26,6 +27,18 @@ if TYPE_CHECKING:
 
 #: Distinct ``Cookie`` headers remembered.
 _COOKIE_HEADER_CACHE_SIZE = 1024
+_EXPIRATION_CACHE_SIZE = 1024
+Header = tuple[bytes, bytes]
+_ExpiryKey = tuple[tuple[str, ...], str, bool]
+
+
+def _expiring_headers(key: _ExpiryKey) -> tuple[Header, ...]:
+    names, host, secure = key
+    return tuple(
+        (b"set-cookie", value)
+        for name in names
+        for value in expiring_set_cookies(name, host, secure)
+    )
 
 
 class Engine:
@@ -44,6 +57,11 @@ class Engine:
         )
         #: What a request without a ``Cookie`` header says.
         self.no_cookies = self.cookie_rules.parse("")
+        #: ``Set-Cookie`` headers expiring cookies, per (names, host, HTTPS): a visitor who
+        #: keeps sending refused cookies gets the same headers on every response.
+        self.expirations: BoundedCache[_ExpiryKey, tuple[Header, ...]] = BoundedCache(
+            _expiring_headers, _EXPIRATION_CACHE_SIZE
+        )
         self.addresses = Addresses(settings)
         #: Peer addresses seen lately, truncated.
         self.truncated = self.addresses.truncated

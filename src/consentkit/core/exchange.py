@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..consent import Consent
@@ -19,7 +18,6 @@ from .addresses import AddressSource
 from .bounded import BoundedCache
 from .codec import StoredConsent
 from .cookie_header import UNVERIFIED
-from .cookies import expiring_set_cookies
 from .request import RequestFacts
 
 if TYPE_CHECKING:
@@ -160,16 +158,10 @@ class Exchange:
             )
         return self._locale
 
-    def expiring(self, names: Iterable[str]) -> list[tuple[bytes, bytes]]:
-        """``Set-Cookie`` headers that expire the browser's cookies ``names`` (for the host
-        and its parent domains: see :func:`~.cookies.expiring_set_cookies`)."""
-        host = self.request.header("host") or ""
-        secure = self.secure
-        return [
-            (b"set-cookie", value)
-            for name in names
-            for value in expiring_set_cookies(name, host, secure)
-        ]
+    def expiring(self, names: tuple[str, ...]) -> tuple[tuple[bytes, bytes], ...]:
+        """``Set-Cookie`` headers that expire the browser's cookies ``names``, for the host and
+        its parent domains (see :func:`~.cookies.expiring_set_cookies`)."""
+        return self.engine.expirations[names, self.request.header("host") or "", self.secure]
 
     @property
     def secure(self) -> bool:

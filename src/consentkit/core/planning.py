@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .bounded import BoundedCache
 from .cookies import is_deletion, set_cookie_name
@@ -38,6 +38,8 @@ _NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/=_-]{1,128})'")
 _VARY_COOKIE = b"Cookie"
 _VARY_BANNER = b"Cookie, Accept-Language"
 _NO_POSITIONS: tuple[int, ...] = ()
+#: Edits of an app's header list: ``(headers, replaced, dropped, added)`` (see :func:`_edited`).
+_Edits = tuple[Sequence[Header], Mapping[int, Header] | None, Collection[int], Headers]
 
 
 class HeaderScan:
@@ -48,6 +50,7 @@ class HeaderScan:
         "csp",
         "encoded",
         "etag_at",
+        "framing_at",
         "is_html",
         "length",
         "length_at",
@@ -67,6 +70,8 @@ class HeaderScan:
         #: ``Content-Length`` and its value, and the last ``Vary``.
         self.etag_at = self.length_at = self.vary_at = -1
         self.length = -1
+        #: Positions of every ``Content-Length`` and strong ``ETag``.
+        self.framing_at: list[int] | tuple[int, ...] = _NO_POSITIONS
         #: Repeated or malformed framing headers: drop them all when rewriting.
         self.odd_framing = False
         for index, (name, value) in enumerate(headers):
@@ -85,10 +90,12 @@ class HeaderScan:
                 else:
                     self.length = int(value)
                 self.length_at = index
+                self.framing_at = [*self.framing_at, index]
             elif role == _ETAG:
                 if not value.startswith(b"W/"):  # a weak ETag still holds
                     self.odd_framing |= self.etag_at >= 0
                     self.etag_at = index
+                    self.framing_at = [*self.framing_at, index]
             elif role == _VARY:
                 self.vary_at = index
             elif role == _ENCODING:
@@ -106,23 +113,26 @@ class HeaderScan:
 
 class ResponsePlan:
     """The headers to send instead of the app's, and the injector for the body (``None``: the
-    body passes untouched). ``plain_headers`` are the headers to send if the body turns out
-    not to be rewritable after all (an ASGI ``http.response.pathsend``): gated, with the
-    app's own framing. ``app_length`` is the app's ``Content-Length`` when it gave one."""
+    body passes untouched). ``app_length`` is the app's ``Content-Length`` when it gave one."""
 
-    __slots__ = ("app_length", "headers", "injector", "plain_headers")
+    __slots__ = ("_plain", "app_length", "headers", "injector")
 
     def __init__(
         self,
         headers: Headers,
         injector: Injector | None = None,
-        plain_headers: Headers | None = None,
+        plain: _Edits | None = None,
         app_length: int = -1,
     ) -> None:
         self.headers = headers
         self.injector = injector
-        self.plain_headers = headers if plain_headers is None else plain_headers
         self.app_length = app_length
+        self._plain = plain
+
+    def plain_headers(self) -> Headers:
+        """The headers to send if the body turns out not to be rewritable after all (an ASGI
+        ``http.response.pathsend``): gated, with the app's own framing."""
+        return self.headers if self._plain is None else _edited(*self._plain)
 
 
 class Planner:
@@ -137,38 +147,43 @@ class Planner:
         """What to change in the app's response; ``None`` when it passes untouched (the usual
         API response: no page, no cookie to gate)."""
         scan = HeaderScan(headers)
-        if not (scan.is_html or scan.cookie_at or x.refused_cookies):
+        refused = x.refused_cookies if x.cookies.gated else ()
+        if not (scan.is_html or scan.cookie_at or refused):
             return None
-        dropped, added = self._gate_cookies(x, headers, scan.cookie_at)
+        dropped, added = self._gate_cookies(x, headers, scan.cookie_at, refused)
         if not scan.is_html:
             return ResponsePlan(_edited(headers, None, dropped, added))
         request = x.request
         if self._statistics is not None and status == 200 and request.method == "GET":
             self._statistics.record(x.consent)
-        snippet = self._snippet(x, scan) if _rewritable(x, status, scan) else None
-        banner = snippet is not None and x.stored is None
-        vary = _vary(headers, scan, _VARY_BANNER if banner else _VARY_COOKIE)
+        undecided = x.stored is None
+        snippet = self._snippet(x, undecided, scan) if _rewritable(x, status, scan) else None
+        tokens = _VARY_BANNER if undecided and snippet is not None else _VARY_COOKIE
         replaced: dict[int, Header] = {}
-        if scan.vary_at >= 0:
-            replaced[scan.vary_at] = vary
+        if scan.vary_at < 0:  # the usual case: the app sets no Vary
+            added.append((b"vary", tokens))
         else:
-            added.append(vary)
-        gated = _edited(headers, replaced, dropped, added)
+            replaced[scan.vary_at] = (b"vary", merged_vary[headers[scan.vary_at][1], tokens])
         if snippet is None:
-            return ResponsePlan(gated)
+            return ResponsePlan(_edited(headers, replaced, dropped, added))
+        plain = (headers, dict(replaced), dropped, added)  # before the framing is fixed
         if scan.odd_framing:  # a server frames the body itself
-            framed = [(n, v) for n, v in gated if not _is_framing(n, v)]
+            dropped = [*dropped, *scan.framing_at]
         else:
             if scan.length_at >= 0:
                 length = b"%d" % (scan.length + len(snippet))
                 replaced[scan.length_at] = (b"content-length", length)
             if scan.etag_at >= 0:
                 dropped = [*dropped, scan.etag_at]
-            framed = _edited(headers, replaced, dropped, added)
-        return ResponsePlan(framed, Injector(snippet), gated, scan.length)
+        framed = _edited(headers, replaced, dropped, added)
+        return ResponsePlan(framed, Injector(snippet), plain, scan.length)
 
     def _gate_cookies(
-        self, x: Exchange, headers: Sequence[Header], cookie_at: Sequence[int]
+        self,
+        x: Exchange,
+        headers: Sequence[Header],
+        cookie_at: Sequence[int],
+        refused: tuple[str, ...],
     ) -> tuple[list[int], Headers]:
         """The positions of the app's ``Set-Cookie`` headers to drop (cookies of categories
         not granted; deletions pass), and the ``Set-Cookie`` headers to add (expiring the
@@ -191,15 +206,15 @@ class Planner:
                     dropped.append(index)
                 else:
                     kept.add(name)
-        refused = x.refused_cookies
-        added = x.expiring([n for n in refused if n not in kept]) if refused else []
-        return dropped, added
+        if kept and refused:  # what the app sets itself, it sets: no need to expire it
+            refused = tuple([name for name in refused if name not in kept])
+        return dropped, [*x.expiring(refused)] if refused else []
 
-    def _snippet(self, x: Exchange, scan: HeaderScan) -> bytes | None:
+    def _snippet(self, x: Exchange, undecided: bool, scan: HeaderScan) -> bytes | None:
         """The banner for an undecided visitor, the loader for a decided one who granted
         something, else nothing."""
-        nonce = scan.nonce()
-        if x.stored is None:
+        nonce = scan.nonce() if scan.csp is not None else None
+        if undecided:
             return self._snippets.banner(x, nonce)
         granted = x.granted
         return self._snippets.loader(x.request.root_path, granted, nonce) if granted else None
@@ -212,13 +227,6 @@ def _rewritable(x: Exchange, status: int, scan: HeaderScan) -> bool:
     if scan.encoded or status < 200 or 300 <= status < 400 or status in (204, 206):
         return False
     return x.request.method != "HEAD" and not x.request.is_partial
-
-
-def _vary(headers: Sequence[Header], scan: HeaderScan, tokens: bytes) -> Header:
-    """The ``Vary`` header with ``tokens`` added to the app's."""
-    if scan.vary_at < 0:
-        return (b"vary", tokens)
-    return (b"vary", merged_vary[(headers[scan.vary_at][1], tokens)])
 
 
 def _merge_vary(key: tuple[bytes, bytes]) -> bytes:
@@ -235,11 +243,6 @@ def _merge_vary(key: tuple[bytes, bytes]) -> bytes:
 merged_vary: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(_merge_vary, 256)
 
 
-def _is_framing(name: bytes, value: bytes) -> bool:
-    name = name.lower()
-    return name == b"content-length" or (name == b"etag" and not value.startswith(b"W/"))
-
-
 def _edited(
     headers: Sequence[Header],
     replaced: Mapping[int, Header] | None,
@@ -248,10 +251,12 @@ def _edited(
 ) -> Headers:
     """A copy of ``headers`` with the headers at the ``replaced`` positions replaced, those at
     the ``dropped`` positions left out, and ``added`` at the end."""
-    if replaced or dropped:
-        swap: Mapping[int, Any] = replaced or {}
-        out = [swap.get(i, h) for i, h in enumerate(headers) if i not in dropped]
-    else:
-        out = list(headers)
+    out = list(headers)
+    if replaced:
+        for index, header in replaced.items():
+            out[index] = header
+    if dropped:
+        for index in sorted(dropped, reverse=True):  # from the end: earlier ones stay put
+            del out[index]
     out.extend(added)
     return out

@@ -47,18 +47,19 @@ ADDRESS_HEADERS = ("x-forwarded-for", "x-real-ip", "true-client-ip", "cf-connect
 class RequestFacts:
     """One request's method, paths, scheme, peer and headers, as it arrived.
 
-    ``headers`` is the adapter's own mapping (bytes to bytes for ASGI, the environ for WSGI)
-    and ``header_keys`` says, once per adapter, under which key each name of
+    ``headers`` is the adapter's own mapping (bytes to bytes for ASGI, a copy of the environ for
+    WSGI) and ``header_keys`` says, once per adapter, under which key each name of
     :data:`REQUEST_HEADERS` is found in it; :meth:`header` reads through them, so a request
-    costs no copy of its headers. Repeated headers are already joined (``Cookie`` with
+    costs no translation of its headers. Repeated headers are already joined (``Cookie`` with
     ``"; "``, others with ``", "``).
     """
 
     __slots__ = (
         "_header_keys",
-        "_headers",
         "cookie",
         "gpc",
+        "headers",
+        "is_partial",
         "method",
         "path",
         "peer",
@@ -90,17 +91,22 @@ class RequestFacts:
         self.scheme = scheme
         #: The immediate peer's address as the server gave it, or ``None``.
         self.peer = peer
-        self._headers = headers
+        #: The adapter's own mapping of the request's headers.
+        self.headers = headers
         self._header_keys = header_keys
         #: The ``Cookie`` and ``Sec-GPC`` headers as the server gave them (str or bytes): read
         #: on every request, so taken out once.
         self.cookie: str | bytes | None = headers.get(header_keys["cookie"])
         self.gpc: str | bytes | None = headers.get(header_keys["sec-gpc"])
+        #: Whether this is an htmx or Turbo Frame request for part of a page.
+        self.is_partial = (
+            header_keys["hx-request"] in headers or header_keys["turbo-frame"] in headers
+        )
 
     def header(self, name: str) -> str | None:
         """The value of request header ``name`` (lower case, one of :data:`REQUEST_HEADERS`),
         or ``None``."""
-        value = self._headers.get(self._header_keys[name])
+        value = self.headers.get(self._header_keys[name])
         if value is None or isinstance(value, str):
             return value
         return value.decode("latin-1")  # type: ignore[no-any-return]
@@ -111,16 +117,13 @@ class RequestFacts:
         here = self.root_path + self.path
         return here + "?" + self.query if self.query else here
 
-    @property
-    def is_partial(self) -> bool:
-        """Whether this is an htmx or Turbo Frame request for part of a page."""
-        return self.header("hx-request") is not None or self.header("turbo-frame") is not None
-
     def is_secure(self, trusted_proxies: Sequence[Network]) -> bool:
         """Whether the visitor's connection is HTTPS: the server's scheme, or what a trusted
         proxy says in ``X-Forwarded-Proto`` or RFC 7239 ``Forwarded: proto``."""
         if self.scheme in ("https", "wss"):
             return True
+        if not trusted_proxies or self.peer is None:
+            return False
         proto = self.header("x-forwarded-proto")
         forwarded = self.header("forwarded") if proto is None else None
         if forwarded is not None:
@@ -129,8 +132,6 @@ class RequestFacts:
                 key, _, value = pair.strip().partition("=")
                 if key.lower() == "proto":
                     proto = value.strip('"')
-        if not proto or not trusted_proxies or self.peer is None:
-            return False
-        if not is_trusted(self.peer, trusted_proxies):
+        if not proto or not is_trusted(self.peer, trusted_proxies):
             return False
         return proto.split(",")[-1].strip().lower() == "https"
