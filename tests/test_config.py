@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from consentkit import Category, ConsentMiddleware, ConsentWSGIMiddleware
-from consentkit.config import DEFAULT_CATEGORIES, Settings
+from consentkit.categories import DEFAULT_CATEGORIES
+from consentkit.options import Settings
 
 from .apps import asgi_app, wsgi_app
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from .config import Settings
 from .core import (
     ADDRESS_HEADERS,
     MAX_BODY,
@@ -22,6 +21,7 @@ from .core import (
     ResponsePlan,
 )
 from .inject import Injector
+from .options import Settings
 from .state import STATE_KEY
 
 Scope = MutableMapping[str, Any]

@@ -10,7 +10,6 @@ what, if anything, to inject into the body.
 from __future__ import annotations
 
 import datetime
-import fnmatch
 import functools
 import json
 import logging
@@ -21,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 from .banner import BannerRenderer
-from .config import Category, Settings
+from .categories import CookieClassifier
 from .consent import Consent, ConsentRecord
 from .cookies import (
     FUTURE_SKEW,
@@ -35,6 +34,7 @@ from .cookies import (
 )
 from .inject import Injector
 from .location.ip import client_ip, is_trusted, truncate_ip
+from .options import Settings
 
 logger = logging.getLogger("consentkit")
 
@@ -125,37 +125,6 @@ class ResponsePlan:
         self.headers = headers
         self.injector = injector
         self.plain_headers = headers if plain_headers is None else plain_headers
-
-
-class CookieClassifier:
-    """Maps a cookie name to the category that claims it (exact names before patterns)."""
-
-    def __init__(self, categories: tuple[Category, ...]) -> None:
-        self._exact: dict[str, Category] = {}
-        self._patterns: list[tuple[re.Pattern[str], Category]] = []
-        for category in categories:
-            for cookie in category.cookies:
-                if any(ch in cookie for ch in "*?["):
-                    self._patterns.append((re.compile(fnmatch.translate(cookie)), category))
-                else:
-                    self._exact[cookie] = category
-        self._cache: dict[str, Category | None] = {}
-
-    def category_of(self, name: str) -> Category | None:
-        """The category of cookie ``name``, or ``None`` for a cookie no category claims."""
-        try:
-            return self._cache[name]
-        except KeyError:
-            pass
-        category = self._exact.get(name)
-        if category is None:
-            for pattern, candidate in self._patterns:
-                if pattern.match(name):
-                    category = candidate
-                    break
-        if len(self._cache) < 4096:  # names are few; never grow without bound
-            self._cache[name] = category
-        return category
 
 
 class Visitor:

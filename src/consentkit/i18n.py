@@ -22,7 +22,8 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 if TYPE_CHECKING:
-    from .config import Category, Settings
+    from .categories import Category
+    from .options import Settings
 
 DOMAIN = "consentkit"
 BUILTIN_LOCALES = Path(str(resources.files("consentkit") / "locales"))

@@ -12,7 +12,6 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
-from .config import Settings
 from .core import (
     ADDRESS_HEADERS,
     MAX_BODY,
@@ -25,6 +24,7 @@ from .core import (
     ResponsePlan,
 )
 from .inject import Injector
+from .options import Settings
 from .state import STATE_KEY
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]

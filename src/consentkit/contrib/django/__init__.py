@@ -27,12 +27,11 @@ every other WSGI and ASGI app. It is the same choice whitenoise offers with
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
 from ...asgi import ASGIApp, ConsentMiddleware
-from ...config import Settings
+from ...options import OPTIONS
 from ...wsgi import ConsentWSGIMiddleware, WSGIApp
 
 #: The name of the Django setting consentkit reads.
@@ -72,9 +71,8 @@ def options_from_settings(settings: Any = None) -> dict[str, Any]:
 
 
 def option_names() -> frozenset[str]:
-    """The names of the middlewares' keyword options (those of ``Settings.from_options``)."""
-    parameters = inspect.signature(Settings.from_options).parameters.values()
-    return frozenset(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+    """The names of the middlewares' keyword options (:data:`consentkit.options.OPTIONS`)."""
+    return frozenset(o.name for o in OPTIONS)
 
 
 def wrap_wsgi(application: WSGIApp, **overrides: Any) -> ConsentWSGIMiddleware:
@@ -89,4 +87,10 @@ def wrap_asgi(application: ASGIApp, **overrides: Any) -> ConsentMiddleware:
     return ConsentMiddleware(application, **{**options_from_settings(), **overrides})
 
 
-__all__ = ["SETTING", "option_names", "options_from_settings", "wrap_asgi", "wrap_wsgi"]
+__all__ = [
+    "SETTING",
+    "option_names",
+    "options_from_settings",
+    "wrap_asgi",
+    "wrap_wsgi",
+]
