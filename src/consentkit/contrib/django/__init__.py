@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...asgi import ASGIApp, ConsentMiddleware
-from ...options import OPTIONS
+from ...options import OPTIONS, did_you_mean, option
 from ...wsgi import ConsentWSGIMiddleware, WSGIApp
 
 #: The name of the Django setting consentkit reads.
@@ -63,8 +63,7 @@ def options_from_settings(settings: Any = None) -> dict[str, Any]:
         name = str(key).lower()
         if name not in known:
             raise ValueError(
-                f"settings.{SETTING}: {key!r} is not a consentkit option; the options are "
-                f"{', '.join(sorted(known))}."
+                f"settings.{SETTING}: {key!r} is not a consentkit option; {did_you_mean(name)}"
             )
         options[name] = value
     return options
@@ -73,6 +72,17 @@ def options_from_settings(settings: Any = None) -> dict[str, Any]:
 def option_names() -> frozenset[str]:
     """The names of the middlewares' keyword options (:data:`consentkit.options.OPTIONS`)."""
     return frozenset(o.name for o in OPTIONS)
+
+
+def configured_prefix(settings: Any = None) -> str:
+    """Where consentkit's endpoints live by ``settings.CONSENTKIT`` (or the default there).
+
+    For a template rendered without consentkit's middleware around it, so it has no request
+    state to ask; a request that went through the middleware knows the prefix itself.
+    """
+    prefix = option("prefix")
+    value = options_from_settings(settings).get("prefix", prefix.default)
+    return str(prefix.check(value))
 
 
 def wrap_wsgi(application: WSGIApp, **overrides: Any) -> ConsentWSGIMiddleware:
@@ -89,6 +99,7 @@ def wrap_asgi(application: ASGIApp, **overrides: Any) -> ConsentMiddleware:
 
 __all__ = [
     "SETTING",
+    "configured_prefix",
     "option_names",
     "options_from_settings",
     "wrap_asgi",
