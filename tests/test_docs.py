@@ -26,6 +26,7 @@ def _plain(markdown: str) -> str:
 
 
 def test_every_option_is_documented_with_its_default() -> None:
+    """A row per option: its default as the table shows it, then its doc line, then details."""
     text = _read(DOCS / "options.md")
     rows = {
         match.group(1): (_plain(match.group(2)), _plain(match.group(3)))
@@ -34,8 +35,9 @@ def test_every_option_is_documented_with_its_default() -> None:
     assert OPTIONS
     for option in OPTIONS:
         assert option.name in rows, f"docs/options.md has no row for {option.name}"
-        default, _meaning = rows[option.name]
+        default, meaning = rows[option.name]
         assert option.shown_default in default, option.name
+        assert meaning.startswith(option.doc.rstrip(".")), option.name
     assert set(rows) <= {option.name for option in OPTIONS}, "a documented option does not exist"
 
 
