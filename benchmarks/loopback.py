@@ -102,8 +102,8 @@ def servers() -> Iterator[dict[str, int]]:
 def _cookies(ports: dict[str, int]) -> dict[str, str]:
     with urllib.request.urlopen(f"http://127.0.0.1:{ports['session']}/login") as response:
         session = response.headers["set-cookie"].split(";")[0]
-    from consentkit.config import Settings
     from consentkit.core.codec import ConsentCodec
+    from consentkit.options import Settings
 
     settings = Settings.from_options(**CONSENT_OPTIONS)
     token = ConsentCodec(settings.secret_keys, settings.max_age).encode(

@@ -10,7 +10,7 @@ import pytest
 
 from consentkit import ConsentMiddleware
 from consentkit.banner import BannerRenderer
-from consentkit.config import Settings
+from consentkit.options import Settings
 
 from .browser import conftest as browser_conftest
 

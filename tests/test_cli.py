@@ -14,7 +14,7 @@ import pytest
 
 from consentkit import ConsentWSGIMiddleware
 from consentkit.cli import main
-from consentkit.config import Settings
+from consentkit.options import Settings
 from tests.servers import free_port, serve_wsgi
 from tests.test_examples import serve_command
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from consentkit import Category, ConsentMiddleware, ConsentWSGIMiddleware
-from consentkit.config import DEFAULT_CATEGORIES, Settings
+from consentkit.categories import DEFAULT_CATEGORIES
+from consentkit.options import Settings
 
 from .apps import asgi_app, wsgi_app
 
@@ -139,3 +140,25 @@ def test_a_good_configuration_is_accepted() -> None:
     )
     assert settings.optional_names == ("analytics", "chat")
     assert settings.default_locale == "en_US"
+
+
+@pytest.mark.parametrize(
+    "middleware, app", [(ConsentMiddleware, asgi_app), (ConsentWSGIMiddleware, wsgi_app)]
+)
+def test_a_misspelt_option_names_the_nearest_one(middleware: Any, app: Any) -> None:
+    with pytest.raises(TypeError, match=r"option 'secret'; did you mean 'secret_key'\?"):
+        middleware(app, secret=KEY)
+    with pytest.raises(TypeError, match="the options are categories, contact, cookie_name"):
+        middleware(app, secret_key=KEY, ความลับ=1)
+
+
+def test_derived_values_are_fields() -> None:
+    settings = Settings.from_options(
+        secret_key=KEY,
+        cookie_name="yinyom",
+        categories=[*DEFAULT_CATEGORIES, Category("chat", gpc_opt_out=True)],
+    )
+    assert settings.language_cookie_name == "yinyom_lang"
+    assert settings.required_names == {"necessary"}
+    assert settings.gpc_refused_names == {"marketing", "chat"}
+    assert settings.category_names[-1] == "chat"

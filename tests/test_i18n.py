@@ -10,8 +10,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from consentkit.config import DEFAULT_CATEGORIES, Settings
+from consentkit.categories import DEFAULT_CATEGORIES
 from consentkit.i18n import BUILTIN_LOCALES, Catalogs, parse_accept_language
+from consentkit.options import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "consentkit"

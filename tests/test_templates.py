@@ -13,9 +13,9 @@ from werkzeug.test import Client
 
 from consentkit import ConsentWSGIMiddleware
 from consentkit.banner import BannerRenderer
-from consentkit.config import Settings
 from consentkit.consent import Consent
 from consentkit.links import consent_mode_tag, preferences_link
+from consentkit.options import Settings
 
 KEY = "กุญแจทดสอบแม่แบบ-template-key-0123456789"
 UPDATED = datetime.date(2026, 11, 1)

@@ -29,8 +29,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from consentkit import Category, ConsentMiddleware, get_consent
-from consentkit.config import DEFAULT_CATEGORIES
+from consentkit import DEFAULT_CATEGORIES, Category, ConsentMiddleware, get_consent
 from consentkit.location.stats import read_statistics
 
 # Set CONSENTKIT_SECRET_KEY (`consentkit keygen`) to keep consents across restarts.

@@ -9,7 +9,7 @@ and read the visitor's choice in a handler with ``get_consent(request)``.
 """
 
 from .asgi import ConsentMiddleware
-from .config import DEFAULT_CATEGORIES, Category
+from .categories import DEFAULT_CATEGORIES, Category
 from .consent import Consent, ConsentRecord
 from .location.geo import Location
 from .lookup import get_consent

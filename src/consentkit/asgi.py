@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from .config import Settings
 from .core.endpoints import MAX_BODY, Response
 from .core.engine import Engine
 from .core.exchange import Exchange
@@ -18,6 +17,7 @@ from .core.inject import Injector
 from .core.planning import ResponsePlan
 from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
 from .lookup import EXCHANGE_KEY
+from .options import Settings
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,7 +31,7 @@ class ConsentMiddleware:
 
     ``app.add_middleware(ConsentMiddleware, secret_key=KEY)`` or
     ``app = ConsentMiddleware(app, secret_key=KEY)``. The keyword-only options are those of
-    :class:`consentkit.config.Settings`; a bad one raises ``ValueError`` here, at start-up.
+    :data:`consentkit.options.OPTIONS`; a bad one raises ``ValueError`` here, at start-up.
     """
 
     def __init__(self, app: ASGIApp, **options: Any) -> None:

@@ -25,8 +25,8 @@ from markupsafe import Markup, escape
 from .i18n import Catalogs
 
 if TYPE_CHECKING:
-    from .config import Settings
     from .consent import Consent
+    from .options import Settings
 
 _NEXT = "\x00consentkit-next\x00"
 _NEXT_Q = "\x00consentkit-next-q\x00"

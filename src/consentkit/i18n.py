@@ -1,8 +1,10 @@
 """Message catalogs, locale negotiation and locale-aware dates.
 
-Catalogs are gettext ``.po`` files under ``consentkit/locales/<locale>/LC_MESSAGES/`` (and the
-user's ``locale_dirs``, searched first), compiled in memory with Babel when the middleware
-starts, so no build step is needed and a user adds a language by dropping in a ``.po`` file.
+Catalogs are gettext ``.po`` files under ``<locale>/LC_MESSAGES/`` in the package
+``consentkit.locales`` (the repository's root ``locales/`` folder, shipped inside the wheel) and
+in the user's ``locale_dirs``, searched first. They are compiled in memory with Babel when the
+middleware starts, so no build step is needed and a user adds a language by dropping in a
+``.po`` file.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 if TYPE_CHECKING:
-    from .config import Category, Settings
+    from .categories import Category
+    from .options import Settings
 
 DOMAIN = "consentkit"
-BUILTIN_LOCALES = Path(str(resources.files("consentkit") / "locales"))
+BUILTIN_LOCALES = Path(str(resources.files("consentkit.locales")))
 _NEGOTIATION_CACHE_SIZE = 256
 
 

@@ -14,13 +14,13 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
-from .config import Settings
 from .core.endpoints import MAX_BODY
 from .core.engine import Engine
 from .core.exchange import Exchange
 from .core.inject import Injector
 from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
 from .lookup import EXCHANGE_KEY
+from .options import Settings
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 StartResponse = Callable[..., Callable[[bytes], object]]

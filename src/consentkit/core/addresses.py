@@ -14,8 +14,8 @@ from .bounded import BoundedCache
 from .request import RequestFacts
 
 if TYPE_CHECKING:
-    from ..config import Settings
     from ..location.geo import Location
+    from ..options import Settings
 
 _TRUNCATED_CACHE_SIZE = 4096
 

@@ -15,7 +15,8 @@ from .codec import ConsentCodec, StoredConsent, claimed_categories
 from .cookies import parse_cookie_header
 
 if TYPE_CHECKING:
-    from ..config import CookieClassifier, Settings
+    from ..categories import CookieClassifier
+    from ..options import Settings
 
 #: ``CookieHeader.verified`` before verification (``None`` means "verified: not valid").
 UNVERIFIED: Any = object()
@@ -37,9 +38,7 @@ class CookieRules:
         self.language_name = settings.language_cookie_name
         self._optional = frozenset(settings.optional_names)
         self._gpc_refused = (
-            frozenset(c.name for c in settings.categories if c.gpc_opt_out and not c.required)
-            if settings.honor_gpc
-            else _NOTHING
+            frozenset(settings.gpc_refused_names) if settings.honor_gpc else _NOTHING
         )
 
     def parse(self, header: str | bytes) -> CookieHeader:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..banner import BannerRenderer
-from ..config import CookieClassifier, Settings
+from ..categories import CookieClassifier
+from ..options import Settings
 from .addresses import Addresses
 from .bounded import BoundedCache
 from .codec import ConsentCodec

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from ..config import Settings
     from ..consent import Consent
+    from ..options import Settings
 
 logger = logging.getLogger("consentkit.statistics")
 

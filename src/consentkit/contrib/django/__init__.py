@@ -27,12 +27,11 @@ every other WSGI and ASGI app. It is the same choice whitenoise offers with
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
 from ...asgi import ASGIApp, ConsentMiddleware
-from ...config import Settings
+from ...options import OPTIONS, did_you_mean, option
 from ...wsgi import ConsentWSGIMiddleware, WSGIApp
 
 #: The name of the Django setting consentkit reads.
@@ -64,17 +63,26 @@ def options_from_settings(settings: Any = None) -> dict[str, Any]:
         name = str(key).lower()
         if name not in known:
             raise ValueError(
-                f"settings.{SETTING}: {key!r} is not a consentkit option; the options are "
-                f"{', '.join(sorted(known))}."
+                f"settings.{SETTING}: {key!r} is not a consentkit option; {did_you_mean(name)}"
             )
         options[name] = value
     return options
 
 
 def option_names() -> frozenset[str]:
-    """The names of the middlewares' keyword options (those of ``Settings.from_options``)."""
-    parameters = inspect.signature(Settings.from_options).parameters.values()
-    return frozenset(p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+    """The names of the middlewares' keyword options (:data:`consentkit.options.OPTIONS`)."""
+    return frozenset(o.name for o in OPTIONS)
+
+
+def configured_prefix(settings: Any = None) -> str:
+    """Where consentkit's endpoints live by ``settings.CONSENTKIT`` (or the default there).
+
+    For a template rendered without consentkit's middleware around it, so it has no request
+    state to ask; a request that went through the middleware knows the prefix itself.
+    """
+    prefix = option("prefix")
+    value = options_from_settings(settings).get("prefix", prefix.default)
+    return str(prefix.check(value))
 
 
 def wrap_wsgi(application: WSGIApp, **overrides: Any) -> ConsentWSGIMiddleware:
@@ -89,4 +97,11 @@ def wrap_asgi(application: ASGIApp, **overrides: Any) -> ConsentMiddleware:
     return ConsentMiddleware(application, **{**options_from_settings(), **overrides})
 
 
-__all__ = ["SETTING", "option_names", "options_from_settings", "wrap_asgi", "wrap_wsgi"]
+__all__ = [
+    "SETTING",
+    "configured_prefix",
+    "option_names",
+    "options_from_settings",
+    "wrap_asgi",
+    "wrap_wsgi",
+]

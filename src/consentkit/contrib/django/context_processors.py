@@ -13,7 +13,7 @@ from typing import Any
 
 from ...lookup import find_exchange
 from ..templating import consent_context, csp_nonce
-from . import options_from_settings
+from . import configured_prefix
 
 logger = logging.getLogger("consentkit")
 
@@ -27,7 +27,7 @@ def consent(request: Any) -> dict[str, Any]:
         "consentkit.contrib.django.wrap_wsgi / wrap_asgi.",
         getattr(request, "path", "this request"),
     )
-    prefix = str(options_from_settings().get("prefix", "/_consent")).rstrip("/")
+    prefix = configured_prefix()
     return {
         "consent": None,
         "consent_preferences_url": f"{getattr(request, 'META', {}).get('SCRIPT_NAME', '')}"

@@ -44,9 +44,9 @@ def consent_preferences_url(context: Any) -> str:
     request = context.get("request")
     if request is not None and find_exchange(request) is not None:
         return preferences_url(request)
-    from .. import options_from_settings
+    from .. import configured_prefix
 
-    return str(options_from_settings().get("prefix", "/_consent")).rstrip("/") + "/preferences"
+    return configured_prefix() + "/preferences"
 
 
 def csp_nonce(context: Any) -> str:
