@@ -76,7 +76,7 @@ class ConsentMiddleware:
             scope["client"] = (x.masked_peer, client[1])  # type: ignore[index]
             if not _ADDRESS_HEADER_NAMES.isdisjoint(headers):
                 scope["headers"] = _masked_headers(raw, x)
-        await self.app(scope, receive, _Responder(x, send, scope.get("extensions")).send)
+        await self.app(scope, receive, _SendRewriter(x, send, scope.get("extensions")).send)
 
     async def _answer(self, x: Exchange, receive: Receive, send: Send) -> None:
         body = await _read_body(receive) if self.engine.reads_body(x) else None
@@ -127,7 +127,7 @@ def _masked_headers(raw: list[tuple[bytes, bytes]], x: Exchange) -> list[tuple[b
     return headers
 
 
-class _Responder:
+class _SendRewriter:
     """Applies the engine's plan to one response as its messages go by.
 
     Kept apart from the exchange: the exchange is in the scope, and the server's ``send``
@@ -169,7 +169,7 @@ class _Responder:
             # The app may answer with a body we cannot rewrite (a file to send by path): hold
             # the start until the body shows which headers it needs.
             self.pending = message
-            return _held()
+            return _start_held_back()
         self.pending = None
         return self.send_downstream({**message, "headers": plan.headers})
 
@@ -192,7 +192,7 @@ class _Responder:
             return
         if self.pending is not None:
             # A body we cannot rewrite (http.response.pathsend, say): send it as it is.
-            await send({**self.pending, "headers": plan.plain_headers()})
+            await send({**self.pending, "headers": plan.headers_for_unrewritten_body()})
             self.pending = None
             self.injector = None
         await send(message)
@@ -222,5 +222,5 @@ async def send_response(response: Response, send: Send) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-async def _held() -> None:
+async def _start_held_back() -> None:
     """What the app awaits for an ``http.response.start`` held back until the body comes."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -22,6 +21,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
+from .core.bounded import BoundedCache
 from .i18n import Catalogs
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ _BUILTIN_STATIC = Path(str(resources.files("consentkit") / "static"))
 
 
 _BUILTIN_PREFIX = "consentkit:builtin"
+#: Banners remembered per (locale, root path): root paths are few.
+_BANNER_CACHE_SIZE = 64
 
 
 class _Environment(jinja2.Environment):
@@ -105,12 +107,14 @@ class BannerRenderer:
         )
         self.static_files = self._load_static()
         self._static_by_hashed = {f.hashed_name: f for f in self.static_files.values()}
-        self._banners: dict[tuple[str, str], _Spliced] = {}
-        self._lock = threading.Lock()
+        #: The banner per (locale, root path), cut at its per-request placeholders.
+        self._banners: BoundedCache[tuple[str, str], _Spliced] = BoundedCache(
+            self._render_banner, _BANNER_CACHE_SIZE
+        )
         # Fail at start-up, not on a visitor's request, when an override does not render.
         for locale in settings.locales:
             try:
-                self._banner(locale, "")
+                self._banners[locale, ""]
             except jinja2.TemplateError as error:
                 raise ValueError(
                     f"consentkit/banner.html does not render for locale {locale!r}: {error}. "
@@ -174,23 +178,16 @@ class BannerRenderer:
             "_": translations.gettext,
         }
 
-    def _banner(self, locale: str, root_path: str) -> _Spliced:
-        key = (locale, root_path)
-        spliced = self._banners.get(key)
-        if spliced is None:
-            context = self.context(locale, root_path)
-            context.update(next=_NEXT, next_q=_NEXT_Q, nonce=_NONCE)
-            template = self.environment.get_template("consentkit/banner.html")
-            spliced = _Spliced(template.render(context))
-            with self._lock:
-                if len(self._banners) > 64:  # root paths are few; never grow without bound
-                    self._banners.clear()
-                self._banners[key] = spliced
-        return spliced
+    def _render_banner(self, key: tuple[str, str]) -> _Spliced:
+        locale, root_path = key
+        context = self.context(locale, root_path)
+        context.update(next=_NEXT, next_q=_NEXT_Q, nonce=_NONCE)
+        template = self.environment.get_template("consentkit/banner.html")
+        return _Spliced(template.render(context))
 
     def banner(self, locale: str, root_path: str, next_path: str, nonce: str | None) -> bytes:
         """The first-layer banner HTML for an undecided visitor."""
-        return self._banner(locale, root_path).join(
+        return self._banners[locale, root_path].join(
             {
                 "next": _attr(next_path),
                 "next_q": _attr(_query_value(next_path)),

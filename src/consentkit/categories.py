@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+
+from .core.bounded import BoundedCache
 
 _CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _COOKIE_PATTERN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z?\[\]]{1,64}$")
@@ -158,20 +160,15 @@ class CookieClassifier:
                     self._patterns.append((re.compile(fnmatch.translate(cookie)), category))
                 else:
                     self._exact[cookie] = category
-        self._cache: dict[str, Category | None] = {}
+        self._cache: BoundedCache[str, Category | None] = BoundedCache(self._classify, 4096)
+        #: The category of a cookie name, or ``None`` for a cookie no category claims: the
+        #: cache's own lookup, so a name seen before costs no Python call.
+        self.category_of: Callable[[str], Category | None] = self._cache.__getitem__
 
-    def category_of(self, name: str) -> Category | None:
-        """The category of cookie ``name``, or ``None`` for a cookie no category claims."""
-        try:
-            return self._cache[name]
-        except KeyError:
-            pass
+    def _classify(self, name: str) -> Category | None:
         category = self._exact.get(name)
         if category is None:
             for pattern, candidate in self._patterns:
                 if pattern.match(name):
-                    category = candidate
-                    break
-        if len(self._cache) < 4096:  # names are few; never grow without bound
-            self._cache[name] = category
+                    return candidate
         return category

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections import OrderedDict
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,8 @@ from babel.dates import format_date, format_timedelta
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+
+from .core.bounded import BoundedCache
 
 if TYPE_CHECKING:
     from .categories import Category
@@ -77,7 +78,9 @@ class Catalogs:
         self._translations = {
             locale: load_translations(locale, directories) for locale in settings.locales
         }
-        self._negotiated: OrderedDict[str, str] = OrderedDict()
+        self._negotiated: BoundedCache[str, str] = BoundedCache(
+            self._negotiate, _NEGOTIATION_CACHE_SIZE
+        )
         self._lower = {locale.lower(): locale for locale in settings.locales}
 
     def translations(self, locale: str) -> NullTranslations:
@@ -94,16 +97,12 @@ class Catalogs:
                 return locale
         if not accept_language:
             return self.settings.default_locale
-        cached = self._negotiated.get(accept_language)
-        if cached is not None:
-            return cached
+        return self._negotiated[accept_language]
+
+    def _negotiate(self, accept_language: str) -> str:
         preferred = parse_accept_language(accept_language)
         locale = negotiate_locale(preferred, list(self.settings.locales), sep="_")
-        result = locale or self.settings.default_locale
-        self._negotiated[accept_language] = result
-        if len(self._negotiated) > _NEGOTIATION_CACHE_SIZE:
-            self._negotiated.popitem(last=False)
-        return result
+        return locale or self.settings.default_locale
 
     def language_names(self) -> dict[str, str]:
         """Each configured locale's name in its own language (for a language switch)."""

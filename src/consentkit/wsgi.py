@@ -66,7 +66,7 @@ class ConsentWSGIMiddleware:
             environ["REMOTE_ADDR"] = x.masked_peer
             if not _ADDRESS_KEYS.keys().isdisjoint(environ):
                 _mask_address_headers(environ, x)
-        responder = _Responder(x, start_response)
+        responder = _StartResponseRewriter(x, start_response)
         iterable = self.app(environ, responder.start_response)
         if responder.started and responder.injector is None:
             return iterable  # nothing to rewrite: keep the app's iterable (and file_wrapper)
@@ -134,7 +134,7 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
     return None if len(body) > MAX_BODY else body
 
 
-class _Responder:
+class _StartResponseRewriter:
     """Applies the engine's plan to one response: its ``start_response`` and ``write()``."""
 
     __slots__ = ("injector", "length", "start_response_downstream", "started", "write", "x")
@@ -181,7 +181,7 @@ class _Responder:
 class _RewrittenBody:
     """The app's iterable, with the snippet injected; ``close()`` always reaches the app's."""
 
-    def __init__(self, iterable: Iterable[bytes], responder: _Responder) -> None:
+    def __init__(self, iterable: Iterable[bytes], responder: _StartResponseRewriter) -> None:
         self._iterable = iterable
         self._responder = responder
 

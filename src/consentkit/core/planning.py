@@ -129,7 +129,7 @@ class ResponsePlan:
         self.app_length = app_length
         self._plain = plain
 
-    def plain_headers(self) -> Headers:
+    def headers_for_unrewritten_body(self) -> Headers:
         """The headers to send if the body turns out not to be rewritable after all (an ASGI
         ``http.response.pathsend``): gated, with the app's own framing."""
         return self.headers if self._plain is None else _edited(*self._plain)
