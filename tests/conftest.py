@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from consentkit import ConsentMiddleware, ConsentWSGIMiddleware
 
-from .apps import asgi_app, wsgi_app
-from .harness import AsgiClient, Client, HttpClient, WsgiClient
-from .servers import serve_asgi, serve_wsgi
-
-RETIRED_KEY = "กุญแจเก่า-retired-key-0123456789"
-SECRET_KEY = "กุญแจใหม่-current-key-abcdefghij"
-
-OPTIONS: dict[str, Any] = {
-    "secret_key": [RETIRED_KEY, SECRET_KEY],
-    "policy_url": "/privacy",
-    "policy_updated": datetime.date(2026, 11, 1),
-    "trusted_proxies": ["10.0.0.0/8"],
-}
+from .support.apps import OPTIONS, asgi_app, wsgi_app
+from .support.harness import AsgiClient, Client, HttpClient, WsgiClient
+from .support.servers import serve_asgi, serve_wsgi
 
 ADAPTERS = ["asgi", "wsgi", "uvicorn", "werkzeug"]
 

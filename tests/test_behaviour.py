@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from .harness import Client, Result
+from .support.harness import Client, Result
 
 GATED = ("_ga", "_ga_ABC123", "_gid", "_fbp")
 FORM = ("Content-Type", "application/x-www-form-urlencoded")

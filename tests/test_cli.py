@@ -15,8 +15,8 @@ import pytest
 from consentkit import ConsentWSGIMiddleware
 from consentkit.cli import main
 from consentkit.config import Settings
-from tests.servers import free_port, serve_wsgi
-from tests.test_examples import serve_command
+
+from .support.servers import free_port, serve_command, serve_wsgi
 
 CONSENTKIT = str(Path(sys.executable).parent / "consentkit")
 KEY = "กุญแจลับสำหรับทดสอบ-0123456789abcdef"

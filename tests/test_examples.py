@@ -5,82 +5,19 @@ over HTTP: banner for a new visitor, none after a choice, ``_ga`` gated, prefere
 from __future__ import annotations
 
 import importlib.util
-import os
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.servers import free_port, wait_until_listening
+from .support import ROOT
+from .support.examples import BIN, EXAMPLES, running
 
 pytestmark = pytest.mark.server
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 BANNER = 'id="consentkit-banner"'
-
-#: name -> the documented command, with PORT where the port goes.
-EXAMPLES = {
-    "fastapi": "uvicorn --app-dir examples/fastapi app:app --port PORT",
-    "starlette": "uvicorn --app-dir examples/starlette app:app --port PORT",
-    "litestar": "uvicorn --app-dir examples/litestar app:app --port PORT",
-    "quart": "uvicorn --app-dir examples/quart app:app --port PORT",
-    "flask": "flask --app examples/flask/app.py run --port PORT",
-    "django-wsgi": "python examples/django/manage.py runserver PORT",
-    "django-asgi": "uvicorn --app-dir examples/django coffeeshop.asgi:application --port PORT",
-}
-
-
-def _argv(command: str, port: int) -> list[str]:
-    """The documented command with the venv's executables, on ``port`` of 127.0.0.1."""
-    argv = command.replace("PORT", str(port)).split()
-    if argv[0] == "python":
-        argv[0] = sys.executable
-    else:
-        argv[0] = str(BIN / argv[0])
-    if "runserver" in argv:
-        argv[argv.index("runserver") + 1] = f"127.0.0.1:{port}"
-    else:
-        argv += ["--host", "127.0.0.1"]
-    return argv
-
-
-@contextmanager
-def serve_command(argv: list[str], port: int, log: Path) -> Iterator[str]:
-    """``argv`` running in its own process group until it listens on ``port``, its output in
-    ``log``; the whole group is killed at the end. Yields the base URL."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("CONSENTKIT_SECRET_KEY", None)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        try:
-            wait_until_listening(port, 60.0, process)
-        except RuntimeError as error:
-            raise RuntimeError(f"{error}\n{log.read_text(errors='replace')}") from None
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
-
-
-@contextmanager
-def running(name: str, log_dir: Path) -> Iterator[str]:
-    """Example ``name`` started with its documented command on a free port."""
-    port = free_port()
-    with serve_command(_argv(EXAMPLES[name], port), port, log_dir / "server.log") as base_url:
-        yield base_url
 
 
 @pytest.fixture(params=sorted(EXAMPLES), scope="module")

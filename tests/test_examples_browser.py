@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_examples import running
+from .support.examples import running
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 

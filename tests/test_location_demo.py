@@ -15,9 +15,10 @@ import httpx
 import pytest
 
 from consentkit.cli import main as cli_main
-from tests.servers import free_port
-from tests.test_examples import ROOT, serve_command
-from tests.test_examples_browser import chromium  # noqa: F401  (the Chromium fixture)
+
+from .support import ROOT
+from .support.servers import free_port, serve_command
+from .test_examples_browser import chromium  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.server
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from ..servers import serve_asgi, serve_wsgi
-from .sites import flask_site, starlette_site
+from ..support.browser_sites import flask_site, starlette_site
+from ..support.servers import serve_asgi, serve_wsgi
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -4,18 +4,25 @@ Each serves on a free loopback port in a background thread and stops when the bl
 
     with serve_asgi(app) as base_url:
         httpx.get(base_url + "/")
+
+``serve_command`` runs a server command (an example, ``consentkit demo``) as its own process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+from . import ROOT
 
 
 def free_port() -> int:
@@ -76,3 +83,28 @@ def serve_wsgi(app: Any) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_command(argv: list[str], port: int, log: Path) -> Iterator[str]:
+    """``argv`` running in its own process group until it listens on ``port``, its output in
+    ``log``; the whole group is killed at the end. Yields the base URL."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("CONSENTKIT_SECRET_KEY", None)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        try:
+            wait_until_listening(port, 60.0, process)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}\n{log.read_text(errors='replace')}") from None
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)

@@ -1,15 +1,28 @@
-"""The same small site as a raw ASGI app and a raw WSGI app, for the behaviour table.
+"""The same small site as a raw ASGI app and a raw WSGI app, for the behaviour table, and the
+middleware options it is served with.
 
 Raw (no framework) so that every header and chunk boundary is exactly what a test says.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterable
 from typing import Any
 
 from consentkit import get_consent
+
+RETIRED_KEY = "กุญแจเก่า-retired-key-0123456789"
+SECRET_KEY = "กุญแจใหม่-current-key-abcdefghij"
+
+#: The options the site runs with: two keys, newest last (the retired one still verifies).
+OPTIONS: dict[str, Any] = {
+    "secret_key": [RETIRED_KEY, SECRET_KEY],
+    "policy_url": "/privacy",
+    "policy_updated": datetime.date(2026, 11, 1),
+    "trusted_proxies": ["10.0.0.0/8"],
+}
 
 PAGE = (
     '<!DOCTYPE html><html lang="th"><head><title>หน้าแรก</title></head>'
