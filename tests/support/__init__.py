@@ -7,3 +7,6 @@ from pathlib import Path
 
 #: The repository's root (``tests/support/`` is two levels below it).
 ROOT = Path(__file__).resolve().parents[2]
+
+#: The test data: MaxMind's test databases (``tests/data/``).
+DATA = ROOT / "tests" / "data"

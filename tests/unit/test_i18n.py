@@ -13,7 +13,8 @@ from babel.messages.pofile import read_po
 from consentkit.config import DEFAULT_CATEGORIES, Settings
 from consentkit.i18n import BUILTIN_LOCALES, Catalogs, parse_accept_language
 
-ROOT = Path(__file__).resolve().parent.parent
+from ..support import ROOT
+
 PACKAGE = ROOT / "src" / "consentkit"
 KEY = "กุญแจทดสอบภาษา-i18n-key-0123456789"
 

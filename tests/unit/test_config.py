@@ -10,7 +10,7 @@ import pytest
 from consentkit import Category, ConsentMiddleware, ConsentWSGIMiddleware
 from consentkit.config import DEFAULT_CATEGORIES, Settings
 
-from .support.apps import asgi_app, wsgi_app
+from ..support.apps import asgi_app, wsgi_app
 
 KEY = "ความลับ-0123456789abcdef"
 

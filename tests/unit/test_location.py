@@ -17,6 +17,8 @@ import pytest
 from consentkit import ConsentMiddleware, ConsentWSGIMiddleware, get_consent
 from consentkit.location.geo import EmbeddedGeolocator, Location
 
+from ..support import DATA
+
 KEY = "กุญแจทดสอบ-location-0123456789ab"
 PROXY = "10.0.0.1"
 
@@ -227,9 +229,7 @@ def test_no_geolocator_means_no_location(adapter: str) -> None:
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_a_maxmind_database_gives_the_region(adapter: str) -> None:
-    from pathlib import Path
-
-    city = Path(__file__).parent / "data" / "GeoLite2-City-Test.mmdb"
+    city = DATA / "GeoLite2-City-Test.mmdb"
     seen = visit(adapter, "216.160.83.56", choice="accept_all", geolocator=str(city))
     assert seen == {"ip": "216.160.83.56", "location": ["US", "WA"]}
 

@@ -12,7 +12,7 @@ import pytest
 from consentkit.banner import BannerRenderer
 from consentkit.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted([ROOT / "README.md", ROOT / "examples" / "README.md", *DOCS.glob("*.md")])
 KEY = "กุญแจลับสำหรับทดสอบเอกสาร-0123456789"

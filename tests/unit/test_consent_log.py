@@ -8,8 +8,8 @@ import pytest
 
 from consentkit import ConsentMiddleware, ConsentRecord, ConsentWSGIMiddleware
 
-from .support.apps import OPTIONS, asgi_app, wsgi_app
-from .support.harness import AsgiClient, WsgiClient
+from ..support.apps import OPTIONS, asgi_app, wsgi_app
+from ..support.harness import AsgiClient, WsgiClient
 
 FORM = ("Content-Type", "application/x-www-form-urlencoded")
 

@@ -22,7 +22,8 @@ from consentkit.location.geo import (
     resolve_geolocator,
 )
 
-DATA = Path(__file__).parent / "data"
+from ..support import DATA
+
 CITY = DATA / "GeoLite2-City-Test.mmdb"
 COUNTRY = DATA / "GeoLite2-Country-Test.mmdb"
 KEY = "กุญแจทดสอบ-geo-0123456789abcdef"

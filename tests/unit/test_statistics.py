@@ -30,6 +30,8 @@ from consentkit.location.stats import (
     read_statistics,
 )
 
+from ..support import DATA
+
 CLI = "import sys; from consentkit.cli import main; sys.exit(main(sys.argv[1:]))"
 TODAY = datetime.datetime.now(datetime.timezone.utc).date()
 YESTERDAY = TODAY - datetime.timedelta(days=1)
@@ -335,7 +337,7 @@ def test_regions_from_a_maxmind_city_database_are_counted(tmp_path: Path) -> Non
     app = ConsentMiddleware(
         page,
         secret_key="กุญแจ-0123456789abcdef",
-        geolocator=str(Path(__file__).parent / "data" / "GeoLite2-City-Test.mmdb"),
+        geolocator=str(DATA / "GeoLite2-City-Test.mmdb"),
         statistics=path,
     )
 
