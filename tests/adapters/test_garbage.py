@@ -12,7 +12,7 @@ import pytest
 
 from consentkit import ConsentMiddleware, ConsentWSGIMiddleware, get_consent
 
-from .support.apps import OPTIONS
+from ..support.apps import OPTIONS
 
 PAGE = "<html><body><p>ร้านผ้าไหม</p></body></html>".encode()
 

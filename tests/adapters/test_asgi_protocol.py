@@ -10,8 +10,8 @@ import pytest
 
 from consentkit import ConsentMiddleware, get_consent
 
-from .support.apps import OPTIONS
-from .support.harness import AsgiClient
+from ..support.apps import OPTIONS
+from ..support.harness import AsgiClient
 
 HTML = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", b"26")]
 

@@ -10,8 +10,8 @@ import pytest
 
 from consentkit import ConsentWSGIMiddleware, get_consent
 
-from .support.apps import OPTIONS
-from .support.harness import WsgiClient
+from ..support.apps import OPTIONS
+from ..support.harness import WsgiClient
 
 BANNER = b'id="consentkit-banner"'
 HTML = [("Content-Type", "text/html; charset=utf-8")]
