@@ -34,7 +34,7 @@ from consentkit.location import truncate_ip
 from consentkit.location.geo import EmbeddedGeolocator
 from consentkit.location.stats import read_statistics
 
-from .support.servers import serve_asgi, serve_wsgi
+from ..support.servers import serve_asgi, serve_wsgi
 
 pytestmark = pytest.mark.server
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from ..support.browser_sites import flask_site, starlette_site
-from ..support.servers import serve_asgi, serve_wsgi
+from ...support import ROOT
+from ...support.browser_sites import flask_site, starlette_site
+from ...support.servers import serve_asgi, serve_wsgi
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ..support.browser import BANNER, choose, cookie_names, markers, open_page, wait_for_markers
+from ...support.browser import BANNER, choose, cookie_names, markers, open_page, wait_for_markers
 
 pytestmark = pytest.mark.browser
 

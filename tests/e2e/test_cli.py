@@ -16,7 +16,7 @@ from consentkit import ConsentWSGIMiddleware
 from consentkit.cli import main
 from consentkit.config import Settings
 
-from .support.servers import free_port, serve_command, serve_wsgi
+from ..support.servers import free_port, serve_command, serve_wsgi
 
 CONSENTKIT = str(Path(sys.executable).parent / "consentkit")
 KEY = "กุญแจลับสำหรับทดสอบ-0123456789abcdef"

@@ -16,9 +16,8 @@ import pytest
 
 from consentkit.cli import main as cli_main
 
-from .support import ROOT
-from .support.servers import free_port, serve_command
-from .test_examples_browser import chromium  # noqa: F401  (the Chromium fixture)
+from ..support import ROOT
+from ..support.servers import free_port, serve_command
 
 pytestmark = pytest.mark.server
 
@@ -82,7 +81,7 @@ def test_consenting_and_other_visitors(
 
 
 @pytest.mark.browser
-def test_in_chromium(chromium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def test_in_chromium(chromium: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     with demo(tmp_path, monkeypatch) as (base_url, _):
         consenting = chromium.new_context(locale="th-TH")

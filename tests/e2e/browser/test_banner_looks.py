@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ..support.browser import BANNER
+from ...support.browser import BANNER
 
 pytestmark = pytest.mark.browser
 

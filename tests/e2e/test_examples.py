@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .support import ROOT
-from .support.examples import BIN, EXAMPLES, running
+from ..support import ROOT
+from ..support.examples import BIN, EXAMPLES, running
 
 pytestmark = pytest.mark.server
 
