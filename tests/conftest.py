@@ -1,66 +1,14 @@
-"""Shared fixtures: the site behind each adapter, in-process and behind a real server."""
+"""What every test folder shares. The folders mirror the code: ``unit/`` (no server, one file
+per module), ``behaviour/`` (the behaviour table, one file per subject, against four
+adapters), ``adapters/`` (ASGI and WSGI protocol corners), ``e2e/`` (examples, CLI, browser,
+benchmarks, real servers; marked ``e2e``), ``support/`` (not tests). A fixture used by one
+folder lives in that folder's ``conftest.py``.
+"""
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
-from consentkit import ConsentMiddleware, ConsentWSGIMiddleware
-
-from .apps import asgi_app, wsgi_app
-from .harness import AsgiClient, Client, HttpClient, WsgiClient
-from .servers import serve_asgi, serve_wsgi
-
-RETIRED_KEY = "กุญแจเก่า-retired-key-0123456789"
-SECRET_KEY = "กุญแจใหม่-current-key-abcdefghij"
-
-OPTIONS: dict[str, Any] = {
-    "secret_key": [RETIRED_KEY, SECRET_KEY],
-    "policy_url": "/privacy",
-    "policy_updated": datetime.date(2026, 11, 1),
-    "trusted_proxies": ["10.0.0.0/8"],
-}
-
-ADAPTERS = ["asgi", "wsgi", "uvicorn", "werkzeug"]
-
-
-@pytest.fixture(scope="session")
-def asgi_site() -> ConsentMiddleware:
-    """The raw ASGI site wrapped in ``ConsentMiddleware``."""
-    return ConsentMiddleware(asgi_app, **OPTIONS)
-
-
-@pytest.fixture(scope="session")
-def wsgi_site() -> ConsentWSGIMiddleware:
-    """The raw WSGI site wrapped in ``ConsentWSGIMiddleware``."""
-    return ConsentWSGIMiddleware(wsgi_app, **OPTIONS)
-
-
-@pytest.fixture(scope="session")
-def uvicorn_url(asgi_site: ConsentMiddleware) -> Iterator[str]:
-    """The ASGI site served by uvicorn on a loopback port."""
-    with serve_asgi(asgi_site) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def werkzeug_url(wsgi_site: ConsentWSGIMiddleware) -> Iterator[str]:
-    """The WSGI site served by werkzeug's threaded server on a loopback port."""
-    with serve_wsgi(wsgi_site) as url:
-        yield url
-
-
-@pytest.fixture(params=ADAPTERS)
-def client(request: pytest.FixtureRequest) -> Client:
-    """The site, through each adapter, in-process and over real HTTP."""
-    kind = request.param
-    if kind == "asgi":
-        return AsgiClient(request.getfixturevalue("asgi_site"))
-    if kind == "wsgi":
-        return WsgiClient(request.getfixturevalue("wsgi_site"))
-    if kind == "uvicorn":
-        return HttpClient(request.getfixturevalue("uvicorn_url"), "uvicorn")
-    return HttpClient(request.getfixturevalue("werkzeug_url"), "werkzeug")
+# The table's helpers assert (a choice was stored, the handler answered): report those
+# failures with their values, as pytest does in test files.
+pytest.register_assert_rewrite("tests.behaviour.helpers")

@@ -1,0 +1,95 @@
+"""Rewriting the response: Content-Length, chunk boundaries, the closing tag, what is left
+untouched (encoded, empty, partial, non-HTML, partials for htmx and Turbo, HEAD), ETag, Vary,
+error pages."""
+
+from __future__ import annotations
+
+from ..support.harness import Client
+from .helpers import BANNER, vary_tokens
+from .table import case, table_test
+
+
+@case
+def content_length_is_fixed(client: Client) -> None:
+    response = client.request("GET", "/with-length")
+    assert BANNER in response.text
+    assert int(response.header("content-length") or -1) == len(response.body)
+
+
+@case
+def body_split_across_chunks(client: Client) -> None:
+    for path in ("/stream", "/split-early"):
+        text = client.request("GET", path).text
+        assert text.count(BANNER) == 1
+        assert text.index(BANNER) < text.lower().rindex("</body>"), path
+
+
+@case
+def closing_tag_in_capitals(client: Client) -> None:
+    text = client.request("GET", "/upper").text
+    assert text.index(BANNER) < text.index("</BODY>")
+
+
+@case
+def page_without_closing_body(client: Client) -> None:
+    text = client.request("GET", "/nobody").text
+    assert text.startswith("<p>no closing tag")
+    assert BANNER in text
+
+
+@case
+def left_untouched(client: Client) -> None:
+    for path in (
+        "/gzip",
+        "/no-content",
+        "/not-modified",
+        "/partial-content",
+        "/events",
+        "/redirect",
+        "/text",
+        "/json",
+    ):
+        response = client.request("GET", path)
+        assert BANNER.encode() not in response.body, path
+    assert client.request("GET", "/gzip").body == b"\x1f\x8b\x08\x00fake"
+    assert client.request("GET", "/text").body == b"</body>"
+    assert client.request("GET", "/partial-content").body == b"<html><bod"
+
+
+@case
+def partials_get_no_banner(client: Client) -> None:
+    for header in (("HX-Request", "true"), ("Turbo-Frame", "main")):
+        response = client.request("GET", "/", headers=[header])
+        assert BANNER not in response.text
+        assert "cookie" in vary_tokens(response)
+
+
+@case
+def head_is_not_rewritten(client: Client) -> None:
+    get = client.request("GET", "/with-length")
+    head = client.request("HEAD", "/with-length")
+    assert head.status == 200 and BANNER.encode() not in head.body  # servers drop HEAD bodies
+    assert int(head.header("content-length") or -1) < int(get.header("content-length") or -1)
+
+
+@case
+def strong_etag_dropped_weak_kept(client: Client) -> None:
+    assert client.request("GET", "/etag").header("etag") is None
+    assert client.request("GET", "/weak-etag").header("etag") == 'W/"abc"'
+
+
+@case
+def vary_merged(client: Client) -> None:
+    tokens = vary_tokens(client.request("GET", "/vary"))
+    assert tokens[0] == "accept-encoding" and "cookie" in tokens
+    tokens = vary_tokens(client.request("GET", "/vary-cookie"))
+    assert tokens.count("cookie") == 1
+
+
+@case
+def error_pages_get_the_banner(client: Client) -> None:
+    response = client.request("GET", "/not-found")
+    assert response.status == 404 and BANNER in response.text
+
+
+test_rewriting = table_test(__name__)

@@ -1,0 +1,167 @@
+"""The sdist and the wheel ship what an installed consentkit needs, the root catalogs included.
+
+The catalogs live in ``locales/`` at the repository root and are mapped into the package as
+``consentkit.locales`` (pyproject's ``[tool.setuptools]``); the tests run from an editable
+install, so only a real build shows that a user's ``pip install`` gets them.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "consentkit"
+CATALOGS = [f"locales/{locale}/LC_MESSAGES/consentkit.po" for locale in ("th", "en")]
+_NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "*.egg-info",
+    "build",
+    "dist",
+    "node_modules",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+    "test-artifacts",
+)
+
+# Runs with the unpacked wheel first on the path: a Thai visitor's first page, through the
+# middleware, as a user's app would see it.
+_RENDER_THAI_PAGE = textwrap.dedent(
+    """
+    import asyncio, json
+    import consentkit, consentkit.i18n
+    from consentkit import ConsentMiddleware
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8")]})
+        await send({"type": "http.response.body",
+                    "body": "<!doctype html><html><body><p>ร้านกาแฟ</p></body></html>".encode()})
+
+    async def visit():
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "GET", "scheme": "http", "path": "/", "raw_path": b"/",
+                 "root_path": "", "query_string": b"", "client": ("127.0.0.1", 40000),
+                 "server": ("testserver", 80),
+                 "headers": [(b"host", b"testserver"), (b"accept-language", b"th")]}
+        await ConsentMiddleware(app, secret_key="กุญแจลับของร้านกาแฟ-0123456789")(
+            scope, receive, send)
+        return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+    body = asyncio.run(visit()).decode()
+    print(json.dumps({"consentkit": consentkit.__file__,
+                      "catalogs": str(consentkit.i18n.BUILTIN_LOCALES), "body": body}))
+    """
+)
+
+
+def _can_build() -> str | None:
+    """Why a build cannot run here, or ``None``."""
+    if importlib.util.find_spec("build") is None:
+        return "the 'build' package is not installed (pip install -e '.[test]')"
+    major = int(importlib.metadata.version("setuptools").split(".")[0])
+    if major < 77:
+        return f"setuptools {major} is older than pyproject's build requirement (77)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An sdist and the wheel built from it (``python -m build`` builds them in that order)."""
+    reason = _can_build()
+    if reason:
+        pytest.skip(reason)
+    # A copy without the editable install's egg-info: setuptools would otherwise add the files
+    # listed in its stale SOURCES.txt, and a missing package or catalog would go unnoticed.
+    source = tmp_path_factory.mktemp("source") / "consentkit"
+    shutil.copytree(ROOT, source, ignore=_NOT_SOURCE, symlinks=True)
+    out = tmp_path_factory.mktemp("dist")
+    completed = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    return out
+
+
+def _wheel(dist: Path) -> Path:
+    (wheel,) = dist.glob("consentkit-*.whl")
+    return wheel
+
+
+def test_the_sdist_holds_the_root_catalogs(dist: Path) -> None:
+    (sdist,) = dist.glob("consentkit-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert set(CATALOGS) <= names
+
+
+def test_the_wheel_holds_catalogs_templates_static_files_and_every_package(dist: Path) -> None:
+    names = set(zipfile.ZipFile(_wheel(dist)).namelist())
+    expected = {
+        *(f"consentkit/{catalog}" for catalog in CATALOGS),
+        "consentkit/py.typed",
+        "consentkit/templates/consentkit/banner.html",
+        "consentkit/templates/consentkit/preferences.html",
+        "consentkit/static/consentkit.css",
+        "consentkit/static/consentkit.js",
+    }
+    assert expected <= names, expected - names
+    # pyproject lists the packages by hand (see [tool.setuptools]): a new one must be added.
+    for init in PACKAGE.rglob("__init__.py"):
+        relative = init.relative_to(PACKAGE)
+        package = ".".join(("consentkit", *relative.parent.parts))
+        assert f"consentkit/{relative.as_posix()}" in names, f"add {package!r} to pyproject"
+
+
+def test_the_unpacked_wheel_renders_the_thai_banner_from_its_own_catalog(
+    dist: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    zipfile.ZipFile(_wheel(dist)).extractall(site)
+    dependencies = sysconfig.get_paths()["purelib"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    # -S: no site-packages .pth files, so the editable install's finder cannot answer.
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", _RENDER_THAI_PAGE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(site), dependencies])},
+    )
+    assert completed.returncode == 0, completed.stderr
+    found = json.loads(completed.stdout)
+    assert Path(found["consentkit"]).is_relative_to(site)
+    assert Path(found["catalogs"]) == site / "consentkit" / "locales"
+    with (ROOT / CATALOGS[0]).open("rb") as handle:
+        accept_all = read_po(handle, locale="th").get("Accept all").string
+    assert accept_all == "ยอมรับทั้งหมด"
+    assert 'id="consentkit-banner"' in found["body"] and accept_all in found["body"]
+    assert "ร้านกาแฟ" in found["body"]
