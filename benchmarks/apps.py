@@ -241,3 +241,22 @@ def flask_app() -> Any:
         return Response(b"{}", mimetype="application/json")
 
     return app
+
+
+#: consentkit's cases in the ASGI and WSGI in-process benchmarks: ``(name, variant, path, the
+#: kind of visitor's cookies)``, one per shape of visitor and kind of response.
+CONSENTKIT_CASES: list[tuple[str, str, str, str | None]] = [
+    ("consentkit (a) no cookie, HTML + banner", "consentkit", "/", None),
+    ("consentkit (b) undecided with cookies, HTML + banner", "consentkit", "/", "undecided"),
+    ("consentkit (c) decided, HTML + loader", "consentkit", "/", "decided"),
+    ("consentkit (d) decided, JSON", "consentkit", "/api", "decided"),
+    (
+        "consentkit (e) undecided with _ga, _fbp, HTML + banner + expiry",
+        "consentkit",
+        "/",
+        "gated",
+    ),
+    ("consentkit (f) undecided with _ga, _fbp, JSON + expiry", "consentkit", "/api", "gated"),
+    ("consentkit (g) decided, refused all, HTML + expiry", "consentkit", "/", "refused"),
+    ("consentkit (h) decided, refused all, JSON + expiry", "consentkit", "/api", "refused"),
+]

@@ -14,6 +14,7 @@ from typing import Any
 from .apps import (
     BROWSER_HEADERS,
     CONSENT_OPTIONS,
+    CONSENTKIT_CASES,
     GATED_UNDECIDED_COOKIE,
     UNDECIDED_COOKIE,
     asgi_variants,
@@ -125,19 +126,7 @@ def cases(loop: asyncio.AbstractEventLoop) -> list[Case]:
         ("session JSON", "session", "/api", "session"),
         ("floor: the least work, HTML + fixed 4 KB snippet", "floor", "/", None),
         ("floor: the least work, JSON", "floor", "/api", None),
-        ("consentkit (a) no cookie, HTML + banner", "consentkit", "/", None),
-        ("consentkit (b) undecided with cookies, HTML + banner", "consentkit", "/", "undecided"),
-        ("consentkit (c) decided, HTML + loader", "consentkit", "/", "decided"),
-        ("consentkit (d) decided, JSON", "consentkit", "/api", "decided"),
-        (
-            "consentkit (e) undecided with _ga, _fbp, HTML + banner + expiry",
-            "consentkit",
-            "/",
-            "gated",
-        ),
-        ("consentkit (f) undecided with _ga, _fbp, JSON + expiry", "consentkit", "/api", "gated"),
-        ("consentkit (g) decided, refused all, HTML + expiry", "consentkit", "/", "refused"),
-        ("consentkit (h) decided, refused all, JSON + expiry", "consentkit", "/api", "refused"),
+        *CONSENTKIT_CASES,
     ]
     result = []
     for name, variant, path, kind, baseline in with_baselines(plan, "bare", _KIND_OF_PATH):

@@ -26,6 +26,8 @@ from typing import Any
 import pytest
 
 import consentkit
+from benchmarks.asgi_inprocess import build_scope
+from benchmarks.wsgi_inprocess import build_environ
 from consentkit import ConsentMiddleware, ConsentWSGIMiddleware
 
 #: Where consentkit's own code lives: calls into any other file are not counted.
@@ -43,12 +45,6 @@ PAGE = (
 JSON_BODY = b'{"ok": true, "items": 3, "currency": "THB"}'
 ROUTES = {"/": (b"text/html; charset=utf-8", PAGE), "/api": (b"application/json", JSON_BODY)}
 
-BROWSER_HEADERS = [
-    ("host", "shop.example.co.th"),
-    ("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"),
-    ("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
-    ("accept-language", "th-TH,th;q=0.9,en-US;q=0.8,en;q=0.7"),
-]
 
 GA = "_ga=GA1.1.1234567890.1764000000"
 FBP = "_fbp=fb.1.1764000000000.1234567890"
@@ -164,25 +160,9 @@ async def _receive() -> dict[str, Any]:
 def asgi_request(path: str, cookie: str | None) -> Callable[[], Response]:
     middleware = ConsentMiddleware(asgi_app, **OPTIONS)
     header = cookies(middleware.engine)[cookie]
-    headers = [(k.encode(), v.encode()) for k, v in BROWSER_HEADERS]
-    if header:
-        headers.append((b"cookie", header.encode("latin-1")))
 
     def request() -> Response:
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": "GET",
-            "scheme": "http",
-            "path": path,
-            "raw_path": path.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": list(headers),
-            "client": ("203.0.113.7", 50312),
-            "server": ("127.0.0.1", 8000),
-        }
+        scope = build_scope(path, header)
         messages: list[Any] = []
 
         async def send(message: Any) -> None:
@@ -206,28 +186,9 @@ def asgi_request(path: str, cookie: str | None) -> Callable[[], Response]:
 def wsgi_request(path: str, cookie: str | None) -> Callable[[], Response]:
     middleware = ConsentWSGIMiddleware(wsgi_app, **OPTIONS)
     header = cookies(middleware.engine)[cookie]
-    base: dict[str, Any] = {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "203.0.113.7",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    for name, value in BROWSER_HEADERS:
-        base["HTTP_" + name.upper().replace("-", "_")] = value
-    if header:
-        base["HTTP_COOKIE"] = header
 
     def request() -> Response:
-        environ = {**base, "wsgi.input": io.BytesIO(b""), "wsgi.errors": io.StringIO()}
+        environ = {**build_environ(path, header), "wsgi.input": io.BytesIO(b"")}
         started: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
