@@ -192,7 +192,14 @@ def test_chunked_body_over_the_limit_is_a_413_without_reading_it_all() -> None:
     ] * 5
     sent = call(
         ConsentMiddleware(lambda *a: None, **OPTIONS),  # type: ignore[arg-type]
-        http_scope("/_consent", "POST", [(b"content-type", b"application/x-www-form-urlencoded")]),
+        http_scope(
+            "/_consent",
+            "POST",
+            [
+                (b"content-type", b"application/x-www-form-urlencoded"),
+                (b"sec-fetch-site", b"same-origin"),
+            ],
+        ),
         list(chunks),
     )
     assert sent[0]["status"] == 413
@@ -201,7 +208,11 @@ def test_chunked_body_over_the_limit_is_a_413_without_reading_it_all() -> None:
 def test_declared_length_over_the_limit_is_a_413_unread() -> None:
     sent = call(
         ConsentMiddleware(lambda *a: None, **OPTIONS),  # type: ignore[arg-type]
-        http_scope("/_consent", "POST", [(b"content-length", b"999999")]),
+        http_scope(
+            "/_consent",
+            "POST",
+            [(b"content-length", b"999999"), (b"sec-fetch-site", b"same-origin")],
+        ),
         [],
     )
     assert sent[0]["status"] == 413

@@ -42,11 +42,15 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str,
         yield base_url, statistics
 
 
+#: What a browser sends with the banner's form (a form POST without it is refused).
+BROWSER = {"Sec-Fetch-Site": "same-origin"}
+
+
 def test_consenting_and_other_visitors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with demo(tmp_path, monkeypatch) as (base_url, statistics):
-        with httpx.Client(base_url=base_url, timeout=20) as alice:
+        with httpx.Client(base_url=base_url, timeout=20, headers=BROWSER) as alice:
             first = alice.get("/")
             assert 'id="no-location"' in first.text and "49.228.0.0" in first.text
             alice.post("/_consent", data={"choice": "accept_all"})
@@ -63,7 +67,7 @@ def test_consenting_and_other_visitors(
             assert 'id="no-location"' in page.text and "last-visit" not in page.text
             assert "last_visit" not in alice.cookies
 
-        with httpx.Client(base_url=base_url, timeout=20) as bob:
+        with httpx.Client(base_url=base_url, timeout=20, headers=BROWSER) as bob:
             bob.post("/_consent", data={"choice": "reject_all"})
             for _ in range(2):
                 page = bob.get("/", headers={"X-Forwarded-For": "139.130.4.5"})

@@ -152,7 +152,11 @@ def visit(base_url: str, ip: str, choice: str | None) -> None:
                 form = {"choice": "save", "categories": ["location"]}
             elif choice == "others":
                 form = {"choice": "save", "categories": ["analytics", "functional"]}
-            response = client.post("/_consent", data=form, headers={"Accept": "application/json"})
+            response = client.post(
+                "/_consent",
+                data=form,
+                headers={"Accept": "application/json", "Sec-Fetch-Site": "same-origin"},
+            )
             assert response.status_code == 200
             assert ("location" in response.json()["granted"]) == (ip in CONSENTING_IPS)
         for _ in range(VIEWS):

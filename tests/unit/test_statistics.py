@@ -344,7 +344,9 @@ def test_regions_from_a_maxmind_city_database_are_counted(tmp_path: Path) -> Non
     async def visit(ip: str, choice: str) -> None:
         transport = httpx.ASGITransport(app=app, client=(ip, 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-            await c.post("/_consent", data={"choice": choice})
+            await c.post(
+                "/_consent", data={"choice": choice}, headers={"Sec-Fetch-Site": "same-origin"}
+            )
             assert (await c.get("/")).status_code == 200
 
     asyncio.run(visit("216.160.83.56", "accept_all"))

@@ -34,10 +34,19 @@ class Choice:
         return tuple(name for name in optional if name in chosen)
 
 
+def is_json(content_type: str) -> bool:
+    """Whether a request's ``Content-Type`` says its body is JSON."""
+    return _media_type(content_type) == "application/json"
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
 def parse_choice(content_type: str, body: bytes, categories: Sequence[str]) -> Choice | str:
     """The :class:`Choice` in ``body``, or the reason it is not one (for a 400).
     ``categories`` are the configured category names."""
-    media_type = content_type.split(";")[0].strip().lower()
+    media_type = _media_type(content_type)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from ..consent import Consent, ConsentRecord
-from .choice import parse_choice
+from .choice import is_json, parse_choice
 from .cookies import build_set_cookie
 from .exchange import Exchange
 from .origin import cross_site_reason, safe_next, same_site_referer_path
@@ -112,12 +112,13 @@ class Endpoints:
 
     def _record_choice(self, x: Exchange, body: bytes | None) -> Response:
         settings = self._settings
-        refused = cross_site_reason(x.request)
+        content_type = x.request.header("content-type") or ""
+        refused = cross_site_reason(x.request, form=not is_json(content_type))
         if refused:
             return _error(x, 403, refused)
         if body is None:
             return _error(x, 413, f"the request body is over {MAX_BODY} bytes")
-        parsed = parse_choice(x.request.header("content-type") or "", body, settings.category_names)
+        parsed = parse_choice(content_type, body, settings.category_names)
         if isinstance(parsed, str):
             return _error(x, 400, parsed)
         codec = self._engine.codec

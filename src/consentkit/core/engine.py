@@ -49,6 +49,8 @@ class Engine:
         self.settings = settings
         self.prefix = settings.prefix
         self.prefix_slash = settings.prefix + "/"
+        #: Forwarding headers are believed from some peers (``trusted_proxies`` is set).
+        self.trusts_proxies = bool(settings.trusted_proxies)
         self.codec = ConsentCodec(settings.secret_keys, settings.max_age)
         self.classifier = CookieClassifier(settings.categories)
         self.cookie_rules = CookieRules(settings, self.codec, self.classifier)

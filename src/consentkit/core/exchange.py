@@ -17,7 +17,7 @@ from ..consent import Consent
 from .addresses import AddressSource
 from .bounded import BoundedCache
 from .codec import StoredConsent
-from .cookie_header import UNVERIFIED
+from .cookie_header import UNVERIFIED, VerifiedConsent
 from .request import RequestFacts
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 #: The longest ``Cookie`` header remembered; a longer one is parsed for its request only.
 COOKIE_HEADER_LIMIT = 4096
 _GPC_ON = frozenset({b"1", "1"})
+_SECURE_SCHEMES = ("https", "wss")
 _NOTHING: frozenset[str] = frozenset()
 
 
@@ -43,13 +44,14 @@ class Exchange:
     __slots__ = (
         "_consent",
         "_locale",
-        "_stored",
+        "_verified",
         "cookies",
         "engine",
         "gpc",
         "is_endpoint",
         "masked_peer",
         "request",
+        "secure",
     )
 
     def __init__(self, engine: Engine, request: RequestFacts) -> None:
@@ -67,10 +69,14 @@ class Exchange:
         self.cookies = cookies
         #: The request carried ``Sec-GPC: 1``.
         self.gpc = request.gpc is not None and request.gpc.strip() in _GPC_ON
+        #: The request came over HTTPS (as told by a trusted proxy, where there is one).
+        self.secure = request.scheme in _SECURE_SCHEMES or (
+            engine.trusts_proxies and request.is_secure(engine.settings.trusted_proxies)
+        )
         path = request.path
         #: The request is for one of consentkit's own endpoints.
         self.is_endpoint = path == engine.prefix or path.startswith(engine.prefix_slash)
-        self._stored: Any = UNVERIFIED
+        self._verified: Any = UNVERIFIED
         self._consent: Consent | None = None
         self._locale: str | None = None
         peer = request.peer
@@ -90,26 +96,35 @@ class Exchange:
         )
 
     @property
-    def stored(self) -> StoredConsent | None:
-        """The valid stored choice for the current policy version, or ``None``: verified once
-        per distinct cookie header, its age checked on every request."""
-        stored = self._stored
-        if stored is UNVERIFIED:
+    def verified(self) -> VerifiedConsent | None:
+        """The request's valid consent, with what it grants, or ``None``: verified once per
+        distinct ``Cookie`` header and scheme, its age checked on every request."""
+        verified = self._verified
+        if verified is UNVERIFIED:
             cookies = self.cookies
-            stored = cookies.verified
-            if stored is UNVERIFIED:
-                stored = cookies.verify(self.engine.cookie_rules)
-            if stored is not None and not cookies.valid_from <= time.time() <= cookies.valid_until:
-                stored = None
-            self._stored = stored
-        return stored  # type: ignore[no-any-return]
+            verified = cookies.over_https if self.secure else cookies.over_http
+            if verified is UNVERIFIED:
+                verified = cookies.verify(self.engine.cookie_rules, self.secure)
+            if verified is not None and not (
+                verified.valid_from <= time.time() <= verified.valid_until
+            ):
+                verified = None
+            self._verified = verified
+        return verified  # type: ignore[no-any-return]
+
+    @property
+    def stored(self) -> StoredConsent | None:
+        """The valid stored choice for the current policy version, or ``None``."""
+        verified = self.verified
+        return None if verified is None else verified.stored
 
     @property
     def granted(self) -> frozenset[str]:
         """The optional categories granted for this request (Global Privacy Control applied)."""
-        if self.stored is None:
+        verified = self.verified
+        if verified is None:
             return _NOTHING
-        return self.cookies.granted_gpc if self.gpc else self.cookies.granted
+        return verified.granted_gpc if self.gpc else verified.granted
 
     @property
     def refused_cookies(self) -> tuple[str, ...]:
@@ -117,9 +132,10 @@ class Exchange:
         cookies = self.cookies
         if not cookies.gated:  # nothing to gate: nothing to verify
             return ()
-        if self.stored is None:
+        verified = self.verified
+        if verified is None:
             return cookies.gated_names
-        return cookies.refused_gpc if self.gpc else cookies.refused
+        return verified.refused_gpc if self.gpc else verified.refused
 
     @property
     def consent(self) -> Consent:
@@ -162,8 +178,3 @@ class Exchange:
         """``Set-Cookie`` headers that expire the browser's cookies ``names``, for the host and
         its parent domains (see :func:`~.cookies.expiring_set_cookies`)."""
         return self.engine.expirations[names, self.request.header("host") or "", self.secure]
-
-    @property
-    def secure(self) -> bool:
-        """The request came over HTTPS (as told by a trusted proxy, where there is one)."""
-        return self.request.is_secure(self.engine.settings.trusted_proxies)

@@ -2,7 +2,8 @@
 consent endpoint, and the ``next`` path after a choice.
 
 A choice may only be made from the site itself: a cross-site form (a forged "accept all")
-is refused by ``Sec-Fetch-Site``, then ``Origin``, then ``Referer``. ``next`` never leads off
+is refused by ``Sec-Fetch-Site``, then ``Origin``, then ``Referer``, and a form with none of
+them is refused too. ``next`` never leads off
 the site: anything but a plain path on it is replaced by the site's root.
 """
 
@@ -15,8 +16,15 @@ from .request import RequestFacts
 _NEXT_LIMIT = 2048
 
 
-def cross_site_reason(request: RequestFacts) -> str | None:
-    """Why a ``POST`` is refused as cross-site, or ``None`` when it is same-origin."""
+def cross_site_reason(request: RequestFacts, *, form: bool) -> str | None:
+    """Why a ``POST`` is refused as cross-site, or ``None`` when it is same-origin.
+
+    A ``form`` POST must show where it comes from: a browser always sends one of
+    ``Sec-Fetch-Site``, ``Origin`` or ``Referer`` with a form, so one with none of them is
+    refused (a forged cross-site form from a browser that sends none must not set consent).
+    A JSON POST without them is allowed: no other site can send one without a CORS
+    preflight, which consentkit never grants.
+    """
     fetch_site = request.header("sec-fetch-site")
     if fetch_site is not None:
         if fetch_site.strip().lower() in ("same-origin", "none"):
@@ -29,8 +37,15 @@ def cross_site_reason(request: RequestFacts) -> str | None:
             return None
         return "cross-site request refused (Origin does not match Host)"
     referer = request.header("referer")
-    if referer is not None and (_netloc_of(referer) != host or not host):
+    if referer is not None:
+        if _netloc_of(referer) == host and host:
+            return None
         return "cross-site request refused (Referer does not match Host)"
+    if form:
+        return (
+            "a form POST must come from one of the site's own pages: this one carries none "
+            "of Sec-Fetch-Site, Origin and Referer"
+        )
     return None
 
 

@@ -156,7 +156,7 @@ class Planner:
         request = x.request
         if self._statistics is not None and status == 200 and request.method == "GET":
             self._statistics.record(x.consent)
-        undecided = x.stored is None
+        undecided = x.verified is None
         snippet = self._snippet(x, undecided, scan) if _rewritable(x, status, scan) else None
         tokens = _VARY_BANNER if undecided and snippet is not None else _VARY_COOKIE
         replaced: dict[int, Header] = {}
