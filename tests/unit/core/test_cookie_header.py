@@ -19,19 +19,19 @@ def parse(engine: Engine, header: str | bytes) -> CookieHeader:
 # -- before verification -------------------------------------------------------------------
 
 
-def test_the_rules_name_the_host_cookie_first(engine: Engine) -> None:
-    assert engine.cookie_rules.consent_names == ("__Host-consentkit", "consentkit")
+def test_the_rules_name_the_consent_cookie_per_scheme(engine: Engine) -> None:
+    assert engine.cookie_rules.https_name == "__Host-consentkit"
+    assert engine.cookie_rules.http_name == "consentkit"
     assert engine.cookie_rules.language_name == "consentkit_lang"
 
 
-def test_consent_value_prefers_the_host_cookie(engine: Engine) -> None:
+def test_consent_values_are_kept_per_scheme(engine: Engine) -> None:
     header = parse(engine, "consentkit=plain-value; __Host-consentkit=host-value")
-    assert header.consent_value == "host-value"
-    assert parse(engine, "consentkit=plain-value").consent_value == "plain-value"
-    assert parse(engine, "__Host-consentkit=; consentkit=plain-value").consent_value == (
-        "plain-value"
-    )
-    assert parse(engine, "other=1").consent_value == ""
+    assert header.https_values == ("host-value",)  # over HTTPS only __Host- counts
+    assert header.http_values == ("plain-value",)
+    planted = parse(engine, "consentkit=planted; consentkit=own; x=1")
+    assert planted.http_values == ("planted", "own")  # every one, in the order sent
+    assert parse(engine, "other=1").https_values == parse(engine, "other=1").http_values == ()
 
 
 def test_bytes_are_read_as_latin_1(engine: Engine) -> None:
@@ -45,8 +45,14 @@ def test_claims_location_without_verification(engine: Engine) -> None:
     header = parse(engine, forged)
     assert header.claims_location is True
     assert header.masked is False  # masking waits for the verification
-    assert header.verified is UNVERIFIED
-    assert header.verify(engine.cookie_rules) is None
+    assert header.over_http is header.over_https is UNVERIFIED
+    assert header.verify(engine.cookie_rules, False) is None
+    assert header.over_http is None and header.over_https is UNVERIFIED
+
+
+def test_a_claim_in_a_host_cookie_counts_too(engine: Engine) -> None:
+    header = parse(engine, "__Host-consentkit=1~abc~location~1.AAAA.forged; consentkit=x")
+    assert header.claims_location is True and header.masked is False
 
 
 def test_a_cookie_not_claiming_location_is_masked(
@@ -94,11 +100,10 @@ def test_the_language_cookie(engine: Engine) -> None:
     assert parse(engine, "a=1").language is None
 
 
-def test_before_verification_everything_gated_is_refused(engine: Engine) -> None:
+def test_before_verification_nothing_is_known(engine: Engine) -> None:
     header = parse(engine, "_ga=1; _fbp=2")
-    assert header.verified is UNVERIFIED
-    assert header.granted == header.granted_gpc == frozenset()
-    assert header.refused == header.refused_gpc == ("_ga", "_fbp")
+    assert header.over_http is header.over_https is UNVERIFIED
+    assert header.gated_names == ("_ga", "_fbp")
 
 
 # -- verify() ------------------------------------------------------------------------------
@@ -106,37 +111,84 @@ def test_before_verification_everything_gated_is_refused(engine: Engine) -> None
 
 def test_verify_a_signed_value(engine: Engine, consent_cookie: Callable[..., str]) -> None:
     header = parse(engine, "_ga=1; _fbp=2; _gid=3; " + consent_cookie("marketing", "functional"))
-    stored = header.verify(engine.cookie_rules)
-    assert stored is not None
+    verified = header.verify(engine.cookie_rules, False)
+    assert verified is not None
+    stored = verified.stored
     assert stored.granted == frozenset({"marketing", "functional"})
     assert stored.policy_version == "1"
-    assert header.verified is stored
-    assert header.granted == frozenset({"marketing", "functional"})
-    assert header.granted_gpc == frozenset({"functional"})  # marketing is gpc_opt_out
-    assert header.refused == ("_ga", "_gid")
-    assert header.refused_gpc == ("_ga", "_fbp", "_gid")
-    assert (header.valid_from, header.valid_until) == (
+    assert header.over_http is verified
+    assert header.over_https is UNVERIFIED  # each scheme is verified on its own
+    assert verified.granted == frozenset({"marketing", "functional"})
+    assert verified.granted_gpc == frozenset({"functional"})  # marketing is gpc_opt_out
+    assert verified.refused == ("_ga", "_gid")
+    assert verified.refused_gpc == ("_ga", "_fbp", "_gid")
+    assert (verified.valid_from, verified.valid_until) == (
         stored.decided_at - 60,
         stored.decided_at + engine.settings.max_age,
     )
+
+
+def test_over_https_a_plain_cookie_is_not_read(
+    engine: Engine, consent_cookie: Callable[..., str]
+) -> None:
+    tossed = parse(engine, "_ga=1; " + consent_cookie("analytics", "marketing", "location"))
+    assert tossed.verify(engine.cookie_rules, True) is None  # planted by a sibling subdomain
+    own = parse(engine, consent_cookie("analytics", name="__Host-consentkit"))
+    verified = own.verify(engine.cookie_rules, True)
+    assert verified is not None and verified.granted == frozenset({"analytics"})
+    assert own.verify(engine.cookie_rules, False) is None  # and not over plain HTTP
+
+
+def test_several_consent_cookies_grant_only_what_all_grant(
+    engine: Engine, consent_cookie: Callable[..., str]
+) -> None:
+    planted = consent_cookie("analytics", "marketing", "location")
+    own = consent_cookie("analytics")
+    header = parse(engine, f"{planted}; {own}; _fbp=1")
+    verified = header.verify(engine.cookie_rules, False)
+    assert verified is not None
+    assert verified.granted == frozenset({"analytics"})
+    assert verified.refused == ("_fbp",)
+    refused = parse(engine, f"{planted}; {consent_cookie()}")
+    verified = refused.verify(engine.cookie_rules, False)
+    assert verified is not None and verified.granted == frozenset()
+
+
+def test_an_invalid_one_beside_a_valid_one_takes_nothing_away(
+    engine: Engine, consent_cookie: Callable[..., str]
+) -> None:
+    header = parse(engine, "consentkit=garbage; " + consent_cookie("functional"))
+    verified = header.verify(engine.cookie_rules, False)
+    assert verified is not None and verified.granted == frozenset({"functional"})
+
+
+def test_the_receipt_of_several_is_the_newest(engine: Engine) -> None:
+    rules = engine.cookie_rules
+    older = engine.codec.encode(["analytics", "marketing"], "1")
+    newer = engine.codec.encode(["analytics"], "1")
+    first, second = (engine.codec.verify(v) for v in (older, newer))
+    assert first is not None and second is not None
+    read = rules.read((older, newer))
+    assert read is not None
+    newest = max((first, second), key=lambda stored: stored.decided_at)
+    assert (read.consent_id, read.decided_at) == (newest.consent_id, newest.decided_at)
+    assert read.granted == frozenset({"analytics"})
 
 
 def test_verify_keeps_only_optional_categories(
     engine: Engine, consent_cookie: Callable[..., str]
 ) -> None:
     header = parse(engine, consent_cookie("necessary", "analytics", "ads"))
-    assert header.verify(engine.cookie_rules) is not None
-    assert header.granted == frozenset({"analytics"})
+    verified = header.verify(engine.cookie_rules, False)
+    assert verified is not None and verified.granted == frozenset({"analytics"})
 
 
 def test_verify_with_another_policy_version_is_none(
     engine: Engine, consent_cookie: Callable[..., str]
 ) -> None:
     header = parse(engine, "_ga=1; " + consent_cookie("analytics", policy_version="2"))
-    assert header.verify(engine.cookie_rules) is None
-    assert header.verified is None
-    assert header.granted == frozenset()
-    assert header.refused == ("_ga",)
+    assert header.verify(engine.cookie_rules, False) is None
+    assert header.over_http is None
 
 
 def test_verify_a_tampered_value_is_none(
@@ -147,8 +199,8 @@ def test_verify_a_tampered_value_is_none(
     tampered = f"{name}={payload.replace('analytics', 'marketing')}.{timestamp}.{signature}"
     header = parse(engine, tampered)
     assert header.claims_location is False
-    assert header.verify(engine.cookie_rules) is None
-    assert header.verified is None
+    assert header.verify(engine.cookie_rules, False) is None
+    assert header.over_http is None
 
 
 def test_verify_a_value_signed_with_another_key_is_none(
@@ -156,7 +208,7 @@ def test_verify_a_value_signed_with_another_key_is_none(
 ) -> None:
     other = make_engine(secret_key="กุญแจของร้านอื่น-0123456789")
     header = parse(engine, consent_cookie("analytics", engine=other))
-    assert header.verify(engine.cookie_rules) is None
+    assert header.verify(engine.cookie_rules, False) is None
 
 
 def test_honor_gpc_off_leaves_marketing_granted(
@@ -164,9 +216,10 @@ def test_honor_gpc_off_leaves_marketing_granted(
 ) -> None:
     engine = make_engine(honor_gpc=False)
     header = parse(engine, "_fbp=1; " + consent_cookie("marketing", engine=engine))
-    assert header.verify(engine.cookie_rules) is not None
-    assert header.granted == header.granted_gpc == frozenset({"marketing"})
-    assert header.refused == header.refused_gpc == ()
+    verified = header.verify(engine.cookie_rules, False)
+    assert verified is not None
+    assert verified.granted == verified.granted_gpc == frozenset({"marketing"})
+    assert verified.refused == verified.refused_gpc == ()
 
 
 def test_rules_granted_applies_gpc(engine: Engine) -> None:
@@ -177,4 +230,5 @@ def test_rules_granted_applies_gpc(engine: Engine) -> None:
 
 
 def test_rules_read_an_empty_value_is_none(engine: Engine) -> None:
-    assert engine.cookie_rules.read("") is None
+    assert engine.cookie_rules.read(("",)) is None
+    assert engine.cookie_rules.read(()) is None

@@ -31,7 +31,7 @@ def test_an_engine_builds_from_settings() -> None:
     assert engine.settings is settings
     assert (engine.prefix, engine.prefix_slash) == ("/cookies", "/cookies/")
     assert repr(engine) == "<consentkit Engine prefix='/cookies'>"
-    assert engine.no_cookies.consent_value == ""
+    assert engine.no_cookies.https_values == engine.no_cookies.http_values == ()
     assert engine.no_cookies.cookies == {}
     assert engine.statistics is None
     assert engine.catalogs is engine.renderer.catalogs

@@ -26,18 +26,21 @@ THAI_PATH_ENCODED = (
 @pytest.mark.parametrize("value", ["same-origin", "none", " Same-Origin "])
 def test_sec_fetch_site_same_origin_or_none(facts: Facts, value: str) -> None:
     request = facts("POST", host=HOST, sec_fetch_site=value, origin="https://evil.example")
-    assert cross_site_reason(request) is None  # Sec-Fetch-Site is believed first
+    assert cross_site_reason(request, form=True) is None  # Sec-Fetch-Site is believed first
 
 
 @pytest.mark.parametrize("value", ["cross-site", "same-site"])
 def test_sec_fetch_site_cross_site(facts: Facts, value: str) -> None:
     request = facts("POST", host=HOST, sec_fetch_site=value, origin=f"http://{HOST}")
-    assert cross_site_reason(request) == f"cross-site request refused (Sec-Fetch-Site: {value})"
+    assert (
+        cross_site_reason(request, form=True)
+        == f"cross-site request refused (Sec-Fetch-Site: {value})"
+    )
 
 
 def test_sec_fetch_site_is_quoted_at_most_40_characters(facts: Facts) -> None:
     request = facts("POST", sec_fetch_site="ข้ามไซต์" * 10)
-    assert cross_site_reason(request) == (
+    assert cross_site_reason(request, form=True) == (
         f"cross-site request refused (Sec-Fetch-Site: {('ข้ามไซต์' * 10)[:40]})"
     )
 
@@ -55,7 +58,9 @@ def test_sec_fetch_site_is_quoted_at_most_40_characters(facts: Facts) -> None:
     ],
 )
 def test_origin_matches_host(facts: Facts, scheme: str, host: str, origin: str) -> None:
-    assert cross_site_reason(facts("POST", scheme=scheme, host=host, origin=origin)) is None
+    assert (
+        cross_site_reason(facts("POST", scheme=scheme, host=host, origin=origin), form=True) is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -72,21 +77,21 @@ def test_origin_matches_host(facts: Facts, scheme: str, host: str, origin: str) 
     ],
 )
 def test_origin_mismatch(facts: Facts, host: str, origin: str) -> None:
-    assert cross_site_reason(facts("POST", host=host, origin=origin)) == ORIGIN_REFUSED
+    assert cross_site_reason(facts("POST", host=host, origin=origin), form=True) == ORIGIN_REFUSED
 
 
 def test_origin_without_a_host_header(facts: Facts) -> None:
-    assert cross_site_reason(facts("POST", origin=f"http://{HOST}")) == ORIGIN_REFUSED
+    assert cross_site_reason(facts("POST", origin=f"http://{HOST}"), form=True) == ORIGIN_REFUSED
 
 
 def test_origin_is_checked_before_referer(facts: Facts) -> None:
     request = facts("POST", host=HOST, origin=f"http://{HOST}", referer="https://evil.example/")
-    assert cross_site_reason(request) is None
+    assert cross_site_reason(request, form=True) is None
 
 
 def test_referer_match(facts: Facts) -> None:
     request = facts("POST", host=HOST, referer=f"http://{HOST}:80{THAI_PATH}?q=1")
-    assert cross_site_reason(request) is None
+    assert cross_site_reason(request, form=True) is None
 
 
 @pytest.mark.parametrize(
@@ -94,17 +99,23 @@ def test_referer_match(facts: Facts) -> None:
     ["https://evil.example/เมนู", f"//{HOST}/", "/เมนู", f"https://a@{HOST}/", ""],
 )
 def test_referer_mismatch(facts: Facts, referer: str) -> None:
-    assert cross_site_reason(facts("POST", host=HOST, referer=referer)) == REFERER_REFUSED
+    assert (
+        cross_site_reason(facts("POST", host=HOST, referer=referer), form=True) == REFERER_REFUSED
+    )
 
 
 def test_referer_without_a_host_header(facts: Facts) -> None:
-    assert cross_site_reason(facts("POST", referer=f"http://{HOST}/")) == REFERER_REFUSED
+    assert cross_site_reason(facts("POST", referer=f"http://{HOST}/"), form=True) == REFERER_REFUSED
 
 
-def test_none_of_the_headers_is_accepted_today(facts: Facts) -> None:
-    """A POST with neither Sec-Fetch-Site, Origin nor Referer (an old browser, curl) passes."""
-    assert cross_site_reason(facts("POST", host=HOST)) is None
-    assert cross_site_reason(facts("POST")) is None
+def test_a_form_with_none_of_the_headers_is_refused(facts: Facts) -> None:
+    """A browser always sends one of Sec-Fetch-Site, Origin and Referer with a form: a form
+    POST with none of them (a forged cross-site form from a browser that sends none) is
+    refused; a JSON one passes (no other site can send it without a CORS preflight)."""
+    reason = cross_site_reason(facts("POST", host=HOST), form=True)
+    assert reason is not None and "none of Sec-Fetch-Site, Origin and Referer" in reason
+    assert cross_site_reason(facts("POST"), form=True) == reason
+    assert cross_site_reason(facts("POST", host=HOST), form=False) is None
 
 
 # -- same_site_referer_path ----------------------------------------------------------------
