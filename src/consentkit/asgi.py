@@ -32,12 +32,34 @@ class ConsentMiddleware:
     ``app.add_middleware(ConsentMiddleware, secret_key=KEY)`` or
     ``app = ConsentMiddleware(app, secret_key=KEY)``. The keyword-only options are those of
     :data:`consentkit.options.OPTIONS`; a bad one raises ``ValueError`` here, at start-up.
+    Inside a running event loop (Starlette and FastAPI build their middleware on the first
+    ASGI call, where raising would not stop the server), the constructor returns a
+    :class:`~consentkit.startup.MisconfiguredMiddleware` instead, which fails the server's
+    lifespan start-up with the message.
     """
 
+    app: ASGIApp
+    settings: Settings
+    engine: Engine
+
+    def __new__(cls, app: ASGIApp, **options: Any) -> ConsentMiddleware:
+        # Built here rather than in __init__, so that a failure can give another object.
+        self = super().__new__(cls)
+        try:
+            self.app = app
+            self.settings = Settings.from_options(**options)
+            self.engine = Engine(self.settings)
+        except Exception as error:
+            from .startup import MisconfiguredMiddleware, in_running_event_loop
+
+            if not in_running_event_loop():
+                raise
+            return MisconfiguredMiddleware.instead_of(app, error)
+        return self
+
     def __init__(self, app: ASGIApp, **options: Any) -> None:
-        self.app = app
-        self.settings = Settings.from_options(**options)
-        self.engine = Engine(self.settings)
+        """Wrap ``app``; see the class. Everything is built by ``__new__``, with these same
+        arguments (a subclass that changes the options does so in ``__new__``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
