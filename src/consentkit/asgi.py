@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .consent_log import ConsentLog
 from .core.endpoints import MAX_BODY, Response
 from .core.engine import Engine
 from .core.exchange import Exchange
@@ -41,6 +42,8 @@ class ConsentMiddleware:
     app: ASGIApp
     settings: Settings
     engine: Engine
+    #: Delivers each recorded choice to ``on_consent`` (``None`` without one).
+    consent_log: ConsentLog | None
 
     def __new__(cls, app: ASGIApp, **options: Any) -> ConsentMiddleware:
         # Built here rather than in __init__, so that a failure can give another object.
@@ -49,6 +52,8 @@ class ConsentMiddleware:
             self.app = app
             self.settings = Settings.from_options(**options)
             self.engine = Engine(self.settings)
+            on_consent = self.settings.on_consent
+            self.consent_log = ConsentLog(on_consent) if on_consent is not None else None
         except Exception as error:
             from .startup import MisconfiguredMiddleware, in_running_event_loop
 
@@ -102,13 +107,19 @@ class ConsentMiddleware:
 
     async def _answer(self, x: Exchange, receive: Receive, send: Send) -> None:
         body = await _read_body(receive) if self.engine.reads_body(x) else None
-        await send_response(self.engine.answer(x, body), send)
+        response = self.engine.answer(x, body)
+        if response.record is not None and self.consent_log is not None:
+            # Off the loop's thread for a plain function; waits a bounded time (consent_log).
+            await self.consent_log.deliver_async(response.record)
+        await send_response(response, send)
 
     def _lifespan_send(self, send: Send) -> Send:
-        engine = self.engine
+        engine, consent_log = self.engine, self.consent_log
 
         async def lifespan_send(message: Message) -> None:
             if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                if consent_log is not None:
+                    await consent_log.drain()
                 engine.close()
             await send(message)
 
