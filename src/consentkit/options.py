@@ -187,7 +187,8 @@ OPTIONS: tuple[Option, ...] = (
         "on_consent",
         None,
         check_on_consent,
-        "A function called with a ConsentRecord each time a visitor records a choice.",
+        "A function or a coroutine function called with a ConsentRecord each time a visitor "
+        "records a choice.",
     ),
     Option(
         "mask_client_ip",
