@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from .consent_log import ConsentLog
 from .core.endpoints import MAX_BODY, Response
 from .core.engine import Engine
 from .core.exchange import Exchange
@@ -32,12 +33,38 @@ class ConsentMiddleware:
     ``app.add_middleware(ConsentMiddleware, secret_key=KEY)`` or
     ``app = ConsentMiddleware(app, secret_key=KEY)``. The keyword-only options are those of
     :data:`consentkit.options.OPTIONS`; a bad one raises ``ValueError`` here, at start-up.
+    Inside a running event loop (Starlette and FastAPI build their middleware on the first
+    ASGI call, where raising would not stop the server), the constructor returns a
+    :class:`~consentkit.startup.MisconfiguredMiddleware` instead, which fails the server's
+    lifespan start-up with the message.
     """
 
+    app: ASGIApp
+    settings: Settings
+    engine: Engine
+    #: Delivers each recorded choice to ``on_consent`` (``None`` without one).
+    consent_log: ConsentLog | None
+
+    def __new__(cls, app: ASGIApp, **options: Any) -> ConsentMiddleware:
+        # Built here rather than in __init__, so that a failure can give another object.
+        self = super().__new__(cls)
+        try:
+            self.app = app
+            self.settings = Settings.from_options(**options)
+            self.engine = Engine(self.settings)
+            on_consent = self.settings.on_consent
+            self.consent_log = ConsentLog(on_consent) if on_consent is not None else None
+        except Exception as error:
+            from .startup import MisconfiguredMiddleware, in_running_event_loop
+
+            if not in_running_event_loop():
+                raise
+            return MisconfiguredMiddleware.instead_of(app, error)
+        return self
+
     def __init__(self, app: ASGIApp, **options: Any) -> None:
-        self.app = app
-        self.settings = Settings.from_options(**options)
-        self.engine = Engine(self.settings)
+        """Wrap ``app``; see the class. Everything is built by ``__new__``, with these same
+        arguments (a subclass that changes the options does so in ``__new__``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,13 +107,19 @@ class ConsentMiddleware:
 
     async def _answer(self, x: Exchange, receive: Receive, send: Send) -> None:
         body = await _read_body(receive) if self.engine.reads_body(x) else None
-        await send_response(self.engine.answer(x, body), send)
+        response = self.engine.answer(x, body)
+        if response.record is not None and self.consent_log is not None:
+            # Off the loop's thread for a plain function; waits a bounded time (consent_log).
+            await self.consent_log.deliver_async(response.record)
+        await send_response(response, send)
 
     def _lifespan_send(self, send: Send) -> Send:
-        engine = self.engine
+        engine, consent_log = self.engine, self.consent_log
 
         async def lifespan_send(message: Message) -> None:
             if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                if consent_log is not None:
+                    await consent_log.drain()
                 engine.close()
             await send(message)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,17 @@ _POLICY_VERSION = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$")
 _PREFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _LOCALE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2}|_[A-Z][a-z]{3})?$")
+
+
+class OptionError(ValueError):
+    """A value given for an option will not do: the message says what to change, and
+    :attr:`option` names the option (or the first of two that do not go together)."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        #: The option's name, as the middlewares take it.
+        self.option = option
+
 
 MIN_SECRET_KEY_LENGTH = 16
 MAX_AGE_LIMIT = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
@@ -41,7 +54,10 @@ def check_secret_keys(value: Any) -> tuple[SecretKey, ...]:
         raise ValueError("secret_key is an empty list: give at least one key (newest last).")
     for key in keys:
         if not isinstance(key, (str, bytes)):
-            raise ValueError(f"secret_key must be str or bytes (or a list of them), not {key!r}.")
+            # The type only: the value may be the key itself, and messages reach logs.
+            raise ValueError(
+                f"secret_key must be str or bytes (or a list of them), not {type(key).__name__}."
+            )
         if len(key) < MIN_SECRET_KEY_LENGTH:
             raise ValueError(
                 f"secret_key is too short ({len(key)} characters); use at least "
@@ -171,13 +187,42 @@ def check_geolocator(value: Any) -> Geolocator | None:
 
 
 def check_statistics(value: Any) -> Path | None:
-    """``statistics``: a file path whose folder exists, or ``None``."""
+    """``statistics``: the path of a file in a folder the server can create files in (SQLite
+    creates the file, and its journal beside it), or ``None``."""
     if value is None:
         return None
     path = Path(value)
-    if not path.parent.is_dir():
+    folder = path.parent
+    if path.is_dir():
+        raise ValueError(
+            f"statistics: cannot use the folder {str(path)!r} as the statistics file; give "
+            f"the path of a file in it, such as {str(path / 'statistics.sqlite3')!r}."
+        )
+    if not folder.exists():
         raise ValueError(f"statistics: the folder of {str(path)!r} does not exist; create it.")
+    if not folder.is_dir():
+        raise ValueError(
+            f"statistics: {str(folder)!r}, the folder of {str(path)!r}, is not a folder."
+        )
+    problem = _cannot_create_a_file_in(folder)
+    if problem:
+        raise ValueError(
+            f"statistics: cannot create a file in the folder {str(folder)!r} ({problem}); "
+            "let the server's user write there, or give a path in another folder."
+        )
     return path
+
+
+def _cannot_create_a_file_in(folder: Path) -> str:
+    """Why a file cannot be created in ``folder``, or ``""``. Tried for real (and removed at
+    once): permission bits do not tell, for root, a read-only mount, or access-control lists."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".consentkit-check-", dir=folder)
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    os.close(fd)
+    os.unlink(name)
+    return ""
 
 
 def check_on_consent(value: Any) -> Callable[[ConsentRecord], object] | None:

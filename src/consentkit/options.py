@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .categories import DEFAULT_CATEGORIES, Category, check_categories, check_own_cookies
 from .option_checks import (
     Network,
+    OptionError,
     SecretKey,
     check_cookie_name,
     check_default_locale,
@@ -173,7 +174,7 @@ OPTIONS: tuple[Option, ...] = (
         None,
         check_statistics,
         "Path of an SQLite file for location statistics (page views per day and country); "
-        "its folder must exist.",
+        "its folder must exist and the server must be able to create files in it.",
     ),
     Option(
         "contact",
@@ -186,7 +187,8 @@ OPTIONS: tuple[Option, ...] = (
         "on_consent",
         None,
         check_on_consent,
-        "A function called with a ConsentRecord each time a visitor records a choice.",
+        "A function or a coroutine function called with a ConsentRecord each time a visitor "
+        "records a choice.",
     ),
     Option(
         "mask_client_ip",
@@ -224,11 +226,15 @@ def did_you_mean(name: str) -> str:
 def _check_together(values: dict[str, Any]) -> None:
     """The rules that tie one option to another."""
     if values["default_locale"] not in values["locales"]:
-        raise ValueError(
+        raise OptionError(
+            "default_locale",
             f"default_locale {values['default_locale']!r} is not in locales "
-            f"{values['locales']!r}; add it."
+            f"{values['locales']!r}; add it.",
         )
-    check_own_cookies(values["categories"], values["cookie_name"])
+    try:
+        check_own_cookies(values["categories"], values["cookie_name"])
+    except ValueError as error:
+        raise OptionError("categories", str(error)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,15 +293,19 @@ class Settings:
 
     @classmethod
     def from_options(cls, **options: Any) -> Settings:
-        """Validate the middleware options; raise ``ValueError`` naming what to change.
+        """Validate the middleware options; raise ``ValueError`` naming what to change (an
+        :class:`~consentkit.option_checks.OptionError`, whose ``option`` is the option's name).
 
         An option not in :data:`OPTIONS` is a ``TypeError`` (as for any unknown keyword
         argument) that names the nearest option.
         """
         for name in options:
             option(name)
-        values: dict[str, Any] = {
-            o.attribute: o.check(options.get(o.name, o.default)) for o in OPTIONS
-        }
+        values: dict[str, Any] = {}
+        for o in OPTIONS:
+            try:
+                values[o.attribute] = o.check(options.get(o.name, o.default))
+            except ValueError as error:
+                raise OptionError(o.name, str(error)) from None
         _check_together(values)
         return cls(**values)

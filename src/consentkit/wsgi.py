@@ -14,6 +14,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
+from .consent_log import ConsentLog
 from .core.endpoints import MAX_BODY
 from .core.engine import Engine
 from .core.exchange import Exchange
@@ -40,6 +41,9 @@ class ConsentWSGIMiddleware:
         self.app = app
         self.settings = Settings.from_options(**options)
         self.engine = Engine(self.settings)
+        on_consent = self.settings.on_consent
+        #: Delivers each recorded choice to ``on_consent`` (``None`` without one).
+        self.consent_log = ConsentLog(on_consent) if on_consent is not None else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         # The request's facts, read here (not in a helper: a call per request saved), from a
@@ -83,6 +87,8 @@ class ConsentWSGIMiddleware:
     ) -> Iterable[bytes]:
         body = _read_body(environ) if self.engine.reads_body(x) else None
         response = self.engine.answer(x, body)
+        if response.record is not None and self.consent_log is not None:
+            self.consent_log.deliver(response.record)  # in this worker thread, before replying
         start_response(_status_line(response.status), _to_str(response.headers))
         return [response.body]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,8 +24,6 @@ from .origin import cross_site_reason, safe_next, same_site_referer_path
 
 if TYPE_CHECKING:
     from .engine import Engine
-
-logger = logging.getLogger("consentkit")
 
 #: The largest request body an endpoint reads.
 MAX_BODY = 16 * 1024
@@ -42,17 +39,24 @@ _READ_ONLY = b"GET, HEAD"
 
 @dataclass(slots=True)
 class Response:
-    """A complete response of one of consentkit's endpoints."""
+    """A complete response of one of consentkit's endpoints.
+
+    ``record`` is the choice this answer recorded, for the adapter to deliver to
+    ``on_consent`` (see :mod:`consentkit.consent_log`) before it sends the response; the core
+    never calls the site's code itself.
+    """
 
     status: int
     headers: Headers
     body: bytes = b""
+    record: ConsentRecord | None = None
 
     def framed(self, method: str) -> Response:
         """This response as it goes on the wire for ``method``: with its ``Content-Length``,
         and no body for ``HEAD``."""
         headers = [*self.headers, (b"content-length", b"%d" % len(self.body))]
-        return Response(self.status, headers, b"" if method == "HEAD" else self.body)
+        body = b"" if method == "HEAD" else self.body
+        return Response(self.status, headers, body, self.record)
 
 
 class Endpoints:
@@ -131,34 +135,29 @@ class Endpoints:
         stored = codec.decode(value)
         assert stored is not None  # just signed
         consent = x.decide(stored)  # the new consent applies to this very response
-        if settings.on_consent is not None:
-            self._log_consent(parsed.choice, consent, x.locale)
         to_expire = tuple([n for n, c in x.cookies.gated if c not in consent.granted])
         headers.extend(x.expiring(to_expire))
         if "application/json" in (x.request.header("accept") or ""):
             response = _json(200, consent.as_json(settings.category_names))
             response.headers[:0] = headers
-            return response
-        location = safe_next(parsed.next_path, x.request.root_path)
-        headers += [(b"location", location.encode("latin-1")), _NO_STORE, _TEXT]
-        return Response(303, [*headers, *SECURITY_HEADERS], b"See Other")
+        else:
+            location = safe_next(parsed.next_path, x.request.root_path)
+            headers += [(b"location", location.encode("latin-1")), _NO_STORE, _TEXT]
+            response = Response(303, [*headers, *SECURITY_HEADERS], b"See Other")
+        response.record = self._record(parsed.choice, consent, x.locale)
+        return response
 
-    def _log_consent(self, choice: str, consent: Consent, locale: str) -> None:
-        settings = self._settings
-        record = ConsentRecord(
+    def _record(self, choice: str, consent: Consent, locale: str) -> ConsentRecord:
+        """The record of a choice just made, for ``on_consent``."""
+        return ConsentRecord(
             consent_id=consent.consent_id or "",
             choice=choice,
-            granted=tuple(n for n in settings.category_names if n in consent.granted),
+            granted=tuple(n for n in self._settings.category_names if n in consent.granted),
             policy_version=consent.policy_version,
             decided_at=consent.decided_at or datetime.datetime.now(datetime.timezone.utc),
             gpc=consent.gpc,
             locale=locale,
         )
-        try:
-            settings.on_consent(record)  # type: ignore[misc]
-        except Exception:
-            # The visitor's choice is stored in the cookie all the same; the site's log failed.
-            logger.exception("on_consent failed for consent id %s", record.consent_id)
 
     def _preferences(self, x: Exchange, body: bytes | None) -> Response:
         request = x.request
