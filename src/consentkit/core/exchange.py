@@ -67,24 +67,29 @@ class Exchange:
             cookies = engine.cookie_rules.parse(cookie)
         #: What the request's ``Cookie`` header says.
         self.cookies = cookies
+        gpc = request.gpc
         #: The request carried ``Sec-GPC: 1``.
-        self.gpc = request.gpc is not None and request.gpc.strip() in _GPC_ON
+        self.gpc = gpc is not None and gpc.strip() in _GPC_ON
         #: The request came over HTTPS (as told by a trusted proxy, where there is one).
         self.secure = request.scheme in _SECURE_SCHEMES or (
             engine.trusts_proxies and request.is_secure(engine.settings.trusted_proxies)
         )
         path = request.path
         #: The request is for one of consentkit's own endpoints.
-        self.is_endpoint = path == engine.prefix or path.startswith(engine.prefix_slash)
+        self.is_endpoint = path.startswith(engine.prefix) and (
+            path == engine.prefix or path.startswith(engine.prefix_slash)
+        )
         self._verified: Any = UNVERIFIED
         self._consent: Consent | None = None
         self._locale: str | None = None
         peer = request.peer
         #: The truncated address the app must be shown instead of the peer's, or ``None`` to
         #: leave the peer as it is (``location`` granted, masking off, or no peer).
-        self.masked_peer: str | None = None
-        if peer and (cookies.masked or self._masks_claimed_location()):
-            self.masked_peer = engine.truncated[peer]
+        self.masked_peer: str | None = (
+            engine.truncated[peer]
+            if peer and (cookies.masked or self._masks_claimed_location())
+            else None
+        )
 
     def _masks_claimed_location(self) -> bool:
         """Whether a cookie that claims ``location`` still leaves the address masked (it does

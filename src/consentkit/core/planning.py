@@ -43,67 +43,64 @@ _Edits = tuple[Sequence[Header], Mapping[int, Header] | None, Collection[int], H
 
 
 class HeaderScan:
-    """What the app's response headers say, from one pass over them."""
+    """What the app's response headers say, from one pass over them. Positions are indices
+    into the app's header list (``-1``: no such header)."""
 
     __slots__ = (
         "cookie_at",
         "csp",
         "encoded",
         "etag_at",
-        "framing_at",
         "is_html",
-        "length",
         "length_at",
-        "odd_framing",
+        "repeated_framing",
         "vary_at",
     )
 
     def __init__(self, headers: Sequence[Header]) -> None:
         content_type = b""
-        #: Positions of the ``Set-Cookie`` headers.
-        self.cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
-        #: The ``Content-Security-Policy`` value, if any.
-        self.csp: bytes | None = None
-        #: The body is ``Content-Encoding``-encoded (compressed): it cannot be rewritten.
-        self.encoded = False
-        #: Positions of the strong ``ETag`` (it no longer matches a rewritten body), the
-        #: ``Content-Length`` and its value, and the last ``Vary``.
-        self.etag_at = self.length_at = self.vary_at = -1
-        self.length = -1
-        #: Positions of every ``Content-Length`` and strong ``ETag``.
-        self.framing_at: list[int] | tuple[int, ...] = _NO_POSITIONS
-        #: Repeated or malformed framing headers: drop them all when rewriting.
-        self.odd_framing = False
-        for index, (name, value) in enumerate(headers):
-            role = _ROLES.get(name.lower())
+        csp = None
+        encoded = repeated_framing = False
+        cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
+        etag_at = length_at = vary_at = -1
+        for index, (name, value) in enumerate(headers):  # locals only: the usual response
+            role = _ROLES.get(name.lower())  # stops right after this loop
             if role is None:
                 continue
             if role == _CONTENT_TYPE:
                 content_type = value
             elif role == _SET_COOKIE:
-                if not self.cookie_at:
-                    self.cookie_at = []
-                self.cookie_at.append(index)  # type: ignore[union-attr]
+                cookie_at = [*cookie_at, index]
             elif role == _LENGTH:
-                if self.length_at >= 0 or not value.strip().isdigit():
-                    self.odd_framing = True
-                else:
-                    self.length = int(value)
-                self.length_at = index
-                self.framing_at = [*self.framing_at, index]
+                repeated_framing |= length_at >= 0
+                length_at = index
             elif role == _ETAG:
                 if not value.startswith(b"W/"):  # a weak ETag still holds
-                    self.odd_framing |= self.etag_at >= 0
-                    self.etag_at = index
-                    self.framing_at = [*self.framing_at, index]
+                    repeated_framing |= etag_at >= 0
+                    etag_at = index
             elif role == _VARY:
-                self.vary_at = index
+                vary_at = index
             elif role == _ENCODING:
-                self.encoded = value.strip().lower() not in (b"", b"identity")
+                encoded = value.strip().lower() not in (b"", b"identity")
             else:
-                self.csp = value
-        #: The body is an HTML page.
-        self.is_html = content_type[:9].lower() == b"text/html"
+                csp = value
+        #: Positions of the ``Set-Cookie`` headers.
+        self.cookie_at = cookie_at
+        #: The body is an HTML page. (The rest is read only for a page.)
+        self.is_html = is_html = content_type[:9].lower() == b"text/html"
+        if not is_html:
+            return
+        #: The ``Content-Security-Policy`` value, if any.
+        self.csp = csp
+        #: The body is ``Content-Encoding``-encoded (compressed): it cannot be rewritten.
+        self.encoded = encoded
+        #: Positions of the ``Content-Length``, of the strong ``ETag`` (it no longer matches a
+        #: rewritten body) and of the last ``Vary``.
+        self.length_at = length_at
+        self.etag_at = etag_at
+        self.vary_at = vary_at
+        #: More than one ``Content-Length`` or strong ``ETag``.
+        self.repeated_framing = repeated_framing
 
     def nonce(self) -> str | None:
         """The page's CSP nonce, for the snippet's inline parts."""
@@ -167,16 +164,20 @@ class Planner:
         if snippet is None:
             return ResponsePlan(_edited(headers, replaced, dropped, added))
         plain = (headers, dict(replaced), dropped, added)  # before the framing is fixed
-        if scan.odd_framing:  # a server frames the body itself
-            dropped = [*dropped, *scan.framing_at]
+        length = None  # the app's Content-Length, when it gave one valid one
+        if scan.length_at >= 0 and not scan.repeated_framing:
+            value = headers[scan.length_at][1].strip()
+            length = int(value) if value.isdigit() else None
+        if length is None and (scan.length_at >= 0 or scan.repeated_framing):
+            # Repeated or malformed framing: drop it all (a server frames the body itself).
+            dropped = [*dropped, *(i for i, (n, v) in enumerate(headers) if _is_framing(n, v))]
         else:
-            if scan.length_at >= 0:
-                length = b"%d" % (scan.length + len(snippet))
-                replaced[scan.length_at] = (b"content-length", length)
+            if length is not None:
+                replaced[scan.length_at] = (b"content-length", b"%d" % (length + len(snippet)))
             if scan.etag_at >= 0:
                 dropped = [*dropped, scan.etag_at]
         framed = _edited(headers, replaced, dropped, added)
-        return ResponsePlan(framed, Injector(snippet), plain, scan.length)
+        return ResponsePlan(framed, Injector(snippet), plain, -1 if length is None else length)
 
     def _gate_cookies(
         self,
@@ -227,6 +228,11 @@ def _rewritable(x: Exchange, status: int, scan: HeaderScan) -> bool:
     if scan.encoded or status < 200 or 300 <= status < 400 or status in (204, 206):
         return False
     return x.request.method != "HEAD" and not x.request.is_partial
+
+
+def _is_framing(name: bytes, value: bytes) -> bool:
+    name = name.lower()
+    return name == b"content-length" or (name == b"etag" and not value.startswith(b"W/"))
 
 
 def _merge_vary(key: tuple[bytes, bytes]) -> bytes:
