@@ -40,12 +40,15 @@ class ConsentMiddleware:
         self.engine = Engine(self.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            if scope["type"] == "lifespan":
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            if kind == "lifespan":
                 send = self._lifespan_send(send)
             await self.app(scope, receive, send)
             return
-        # The request's facts, read here (not in a helper: a call per request saved).
+        # The request's facts, read here (not in a helper: a call per request saved). A
+        # WebSocket's handshake is a request too: it gets its facts and exchange (so that
+        # get_consent() works in a WebSocket handler) and the same masking.
         raw = scope["headers"]
         headers = dict(raw)
         if len(headers) != len(raw):  # a name repeated
@@ -58,29 +61,38 @@ class ConsentMiddleware:
             path = path[len(root_path) :] or "/"
         client = scope.get("client")
         request = RequestFacts(
-            scope["method"],
+            scope["method"] if kind == "http" else "GET",  # a WebSocket's handshake is a GET
             root_path,
             path,
             scope.get("query_string", b"").decode("latin-1"),
-            scope.get("scheme", "http"),
+            scope.get("scheme", _DEFAULT_SCHEME[kind]),
             client[0] if client else None,
             headers,
             _HEADER_KEYS,
         )
         x = Exchange(self.engine, request)
         scope[EXCHANGE_KEY] = x  # where get_consent() finds it
-        if x.is_endpoint:
-            await self._answer(x, receive, send)
-            return
-        if x.masked_peer is not None:
-            scope["client"] = (x.masked_peer, client[1])  # type: ignore[index]
+        # Masked in place, before anything else, on every path: the server logs from this
+        # very scope (uvicorn, hypercorn), so it logs the address the app is shown. The
+        # request's facts keep the original for consentkit's own use.
+        if x.masking:
+            if x.masked_peer is not None:
+                scope["client"] = (x.masked_peer, *client[1:])  # type: ignore[index]
             if not _ADDRESS_HEADER_NAMES.isdisjoint(headers):
                 scope["headers"] = _masked_headers(raw, x)
-        await self.app(scope, receive, _SendRewriter(x, send, scope.get("extensions")).send)
+        if kind == "websocket":  # no endpoint, no response to rewrite
+            await self.app(scope, receive, send)
+        elif x.is_endpoint:
+            await self._answer(x, scope, receive, send)
+        else:
+            await self.app(scope, receive, _SendRewriter(x, send, scope.get("extensions")).send)
 
-    async def _answer(self, x: Exchange, receive: Receive, send: Send) -> None:
+    async def _answer(self, x: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _read_body(receive) if self.engine.reads_body(x) else None
-        await send_response(self.engine.answer(x, body), send)
+        response = self.engine.answer(x, body)
+        if not x.masking and _withdrew_location(x):
+            _mask_withdrawn(scope, x)
+        await send_response(response, send)
 
     def _lifespan_send(self, send: Send) -> Send:
         engine = self.engine
@@ -97,9 +109,8 @@ class ConsentMiddleware:
 _HEADER_KEYS = {name: name.encode("latin-1") for name in REQUEST_HEADERS}
 #: ASGI extensions by which an app may send a body that is not bytes in messages.
 _UNREWRITABLE = frozenset({"http.response.pathsend", "http.response.zerocopysend"})
-_ADDRESS_HEADER_NAMES = frozenset(
-    name.encode("latin-1") for name in (*ADDRESS_HEADERS, "forwarded")
-)
+_ADDRESS_HEADER_NAMES = frozenset(name.encode("latin-1") for name in ADDRESS_HEADERS)
+_DEFAULT_SCHEME = {"http": "http", "websocket": "ws"}
 
 
 def _joined(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
@@ -125,6 +136,26 @@ def _masked_headers(raw: list[tuple[bytes, bytes]], x: Exchange) -> list[tuple[b
             value = new.encode("latin-1")
         headers.append((name, value))
     return headers
+
+
+def _withdrew_location(x: Exchange) -> bool:
+    """Whether this request to an endpoint, which came with ``location`` granted, has just
+    recorded a choice without it: then the server logs it masked too (the safe direction)."""
+    return (
+        x.request.method == "POST"
+        and x.engine.settings.mask_client_ip
+        and "location" not in x.consent.granted
+    )
+
+
+def _mask_withdrawn(scope: Scope, x: Exchange) -> None:
+    """Mask the scope of a request that withdrew ``location`` (see :func:`_withdrew_location`)."""
+    client = scope.get("client")
+    if client and client[0]:
+        scope["client"] = (x.engine.truncated[client[0]] or client[0], *client[1:])
+    raw = scope["headers"]
+    if not _ADDRESS_HEADER_NAMES.isdisjoint(name for name, _ in raw):
+        scope["headers"] = _masked_headers(raw, x)
 
 
 class _SendRewriter:

@@ -60,12 +60,18 @@ class ConsentWSGIMiddleware:
         )
         x = Exchange(self.engine, request)
         environ[EXCHANGE_KEY] = x  # where get_consent() finds it
-        if x.is_endpoint:
-            return self._answer(x, environ, start_response)
-        if x.masked_peer is not None:
-            environ["REMOTE_ADDR"] = x.masked_peer
+        # Masked in place, before anything else, on every path: the server logs from this
+        # very environ (gunicorn's %(h)s and {...}e atoms, werkzeug's REMOTE_ADDR), so it
+        # logs the address the app is shown. The request's facts keep the original (a copy).
+        if x.masking:
+            if x.masked_peer is not None:
+                environ["REMOTE_ADDR"] = x.masked_peer
             if not _ADDRESS_KEYS.keys().isdisjoint(environ):
                 _mask_address_headers(environ, x)
+            if "REMOTE_HOST" in environ or _PROXY_FIX_ORIGINALS in environ:
+                _mask_peer_copies(environ, x, x.masked_peer)
+        if x.is_endpoint:
+            return self._answer(x, environ, start_response)
         responder = _StartResponseRewriter(x, start_response)
         iterable = self.app(environ, responder.start_response)
         if responder.started and responder.injector is None:
@@ -83,6 +89,8 @@ class ConsentWSGIMiddleware:
     ) -> Iterable[bytes]:
         body = _read_body(environ) if self.engine.reads_body(x) else None
         response = self.engine.answer(x, body)
+        if not x.masking and _withdrew_location(x):
+            _mask_withdrawn(environ, x)
         start_response(_status_line(response.status), _to_str(response.headers))
         return [response.body]
 
@@ -96,7 +104,9 @@ _ENVIRON_KEYS = {
     )
     for name in REQUEST_HEADERS
 }
-_ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in (*ADDRESS_HEADERS, "forwarded")}
+_ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in ADDRESS_HEADERS}
+#: Where werkzeug's ProxyFix, in front of consentkit, keeps the environ's values it replaced.
+_PROXY_FIX_ORIGINALS = "werkzeug.proxy_fix.orig"
 
 
 def _wsgi_str(value: str) -> str:
@@ -118,6 +128,44 @@ def _mask_address_headers(environ: dict[str, Any], x: Exchange) -> None:
                 del environ[key]
             else:
                 environ[key] = new
+
+
+def _mask_peer_copies(environ: dict[str, Any], x: Exchange, masked_peer: str | None) -> None:
+    """Mask the other copies of the peer's address an environ may hold: ``REMOTE_HOST`` (the
+    peer's name or address, when the server looked it up) and the original ``REMOTE_ADDR``
+    that werkzeug's ProxyFix keeps when it sits in front of consentkit."""
+    if "REMOTE_HOST" in environ:
+        environ["REMOTE_HOST"] = masked_peer or ""
+    originals = environ.get(_PROXY_FIX_ORIGINALS)
+    if isinstance(originals, dict) and originals.get("REMOTE_ADDR"):
+        truncated = _truncated(originals["REMOTE_ADDR"], x)
+        environ[_PROXY_FIX_ORIGINALS] = {**originals, "REMOTE_ADDR": truncated}
+
+
+def _truncated(address: str, x: Exchange) -> str:
+    """``address`` truncated, or as it is when it is not an IP address."""
+    return x.engine.truncated[address] or address
+
+
+def _withdrew_location(x: Exchange) -> bool:
+    """Whether this request to an endpoint, which came with ``location`` granted, has just
+    recorded a choice without it: then the server logs it masked too (the safe direction)."""
+    return (
+        x.request.method == "POST"
+        and x.engine.settings.mask_client_ip
+        and "location" not in x.consent.granted
+    )
+
+
+def _mask_withdrawn(environ: dict[str, Any], x: Exchange) -> None:
+    """Mask the environ of a request that withdrew ``location`` (see
+    :func:`_withdrew_location`)."""
+    peer = environ.get("REMOTE_ADDR")
+    masked_peer = _truncated(peer, x) if peer else None
+    if masked_peer is not None:
+        environ["REMOTE_ADDR"] = masked_peer
+    _mask_address_headers(environ, x)
+    _mask_peer_copies(environ, x, masked_peer)
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:

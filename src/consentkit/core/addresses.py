@@ -59,8 +59,10 @@ class Addresses:
             return None
 
     def masked_header(self, name: str, value: str) -> str | None:
-        """The value of an address-carrying request header with each address truncated;
-        ``None`` to drop the header (``Forwarded``, whose syntax is not worth rewriting)."""
+        """The value of one of :data:`~.request.ADDRESS_HEADERS` with each element that is an
+        address truncated and every other one ``unknown`` (so that nothing of an address can
+        stay, whatever the syntax); ``None`` to drop the header (``Forwarded``, whose syntax
+        is not worth rewriting)."""
         if name == "forwarded":
             return None
         truncated = self.truncated
