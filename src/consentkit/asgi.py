@@ -80,6 +80,8 @@ class ConsentMiddleware:
                 scope["client"] = (x.masked_peer, *client[1:])  # type: ignore[index]
             if not _ADDRESS_HEADER_NAMES.isdisjoint(headers):
                 scope["headers"] = _masked_headers(raw, x)
+        if b"x-forwarded-for" in headers and self.engine.addresses.watches_server_proxy:
+            self.engine.addresses.notice_server_proxy(request)
         if kind == "websocket":  # no endpoint, no response to rewrite
             await self.app(scope, receive, send)
         elif x.is_endpoint:

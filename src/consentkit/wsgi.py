@@ -70,6 +70,8 @@ class ConsentWSGIMiddleware:
                 _mask_address_headers(environ, x)
             if "REMOTE_HOST" in environ or _PROXY_FIX_ORIGINALS in environ:
                 _mask_peer_copies(environ, x, x.masked_peer)
+        if "HTTP_X_FORWARDED_FOR" in environ and self.engine.addresses.watches_server_proxy:
+            self.engine.addresses.notice_server_proxy(request)
         if x.is_endpoint:
             return self._answer(x, environ, start_response)
         responder = _StartResponseRewriter(x, start_response)
