@@ -46,6 +46,9 @@ class TruncateAddresses(logging.Filter):
     together make, it replaces the record's message by the truncated whole. Attach it to the
     logger that logs the lines (``uvicorn.access``, ``gunicorn.access``, ``hypercorn.access``,
     ``werkzeug``) or to a handler, which sees the records of every logger under it.
+
+    ``name``, as for any :class:`logging.Filter`, limits it to the records of that logger and
+    those below it; the others go through unchanged (it never drops a record).
     """
 
     def __init__(
