@@ -6,7 +6,8 @@ and ``get_consent(...).client_ip``), what the middleware sent back, and the scop
 as the call left it, which is what the server logs from (uvicorn's and hypercorn's access
 lines read the scope, gunicorn's ``%(h)s`` and werkzeug's the environ).
 
-The drivers here are shared with ``test_addresses_property.py``.
+Here: the drivers (shared with the other ``test_addresses_*`` files), every address header,
+peers that are not IP addresses, and the environ's other copies of the peer.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import io
 import ipaddress
-import logging
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,10 +22,8 @@ from typing import Any
 import pytest
 
 from consentkit import ConsentMiddleware, ConsentWSGIMiddleware, get_consent
-from consentkit.core.addresses import SERVER_PROXY_WARNING
 from consentkit.core.request import ADDRESS_HEADERS
 from consentkit.location import truncate_ip
-from consentkit.lookup import find_exchange
 
 KEY = "กุญแจทดสอบ-ที่อยู่ไอพี-0123456789abcdef"
 OPTIONS: dict[str, Any] = {"secret_key": KEY, "trusted_proxies": ["10.0.0.0/8"]}
@@ -75,7 +72,7 @@ def _visible(mapping: Mapping[str, Any]) -> str:
 
 def cookie(granted: Iterable[str]) -> str:
     """A ``Cookie`` header with a consent granting ``granted``."""
-    engine = ConsentMiddleware(_asgi_app, secret_key=KEY).engine
+    engine = ConsentMiddleware(asgi_app, secret_key=KEY).engine
     return f"consentkit={engine.codec.encode(list(granted), '1')}"
 
 
@@ -84,7 +81,7 @@ def _with_cookie(headers: Headers, cookie_header: str | None) -> list[tuple[str,
     return [*listed, ("Cookie", cookie_header)] if cookie_header else listed
 
 
-async def _asgi_app(scope: Any, receive: Any, send: Any) -> None:
+async def asgi_app(scope: Any, receive: Any, send: Any) -> None:
     scope["seen"] = (_visible(scope), get_consent(scope).client_ip)
     if scope["type"] == "websocket":
         assert (await receive())["type"] == "websocket.connect"
@@ -111,7 +108,7 @@ def asgi(
     raw_headers: Sequence[tuple[bytes, bytes]] | None = None,
 ) -> Seen:
     """One request (or WebSocket handshake) through ``middleware``, an ASGI app wrapped in
-    :class:`ConsentMiddleware` around :func:`_asgi_app` or not."""
+    :class:`ConsentMiddleware` around :func:`asgi_app` or not."""
     target, _, query = path.partition("?")
     if raw_headers is None:
         raw_headers = [
@@ -155,7 +152,7 @@ def asgi(
     return Seen(app, client_ip, repr(sent), _visible(scope), scope, sent)
 
 
-def _wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+def wsgi_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     environ["seen"] = (_visible(environ), get_consent(environ).client_ip)
     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
     return [PAGE]
@@ -225,11 +222,11 @@ def wsgi(
 
 
 def asgi_middleware(**options: Any) -> ConsentMiddleware:
-    return ConsentMiddleware(_asgi_app, **{**OPTIONS, **options})
+    return ConsentMiddleware(asgi_app, **{**OPTIONS, **options})
 
 
 def wsgi_middleware(**options: Any) -> ConsentWSGIMiddleware:
-    return ConsentWSGIMiddleware(_wsgi_app, **{**OPTIONS, **options})
+    return ConsentWSGIMiddleware(wsgi_app, **{**OPTIONS, **options})
 
 
 def through(adapter: str, options: Mapping[str, Any] | None = None, **request: Any) -> Seen:
@@ -326,132 +323,6 @@ def test_repeated_address_headers_are_masked_each(adapter: str) -> None:
     assert "inconnu" not in seen.after  # not an address: "unknown", like every other element
 
 
-# -- WebSockets ----------------------------------------------------------------------------------
-
-
-def test_a_websocket_handler_gets_the_consent_and_only_a_truncated_address() -> None:
-    headers = [("X-Forwarded-For", VISITOR)]
-    seen = asgi(asgi_middleware(), kind="websocket", headers=headers, client=(PROXY, 40000))
-    assert seen.client_ip == truncate_ip(VISITOR)
-    assert seen.mapping["client"] == (truncate_ip(PROXY), 40000)
-    assert (b"x-forwarded-for", truncate_ip(VISITOR).encode()) in seen.mapping["headers"]
-    assert_no_full_address(seen.everything(), VISITOR, PROXY)
-    # The app's messages go out as it sent them.
-    assert [m["type"] for m in seen.sent] == [
-        "websocket.accept",
-        "websocket.send",
-        "websocket.close",
-    ]
-
-    granted = asgi(
-        asgi_middleware(),
-        kind="websocket",
-        headers=headers,
-        cookie=cookie(["location"]),
-        client=(PROXY, 40000),
-    )
-    assert granted.client_ip == VISITOR
-    assert granted.mapping["client"] == (PROXY, 40000)
-
-
-@pytest.mark.parametrize(("scheme", "secure"), [(None, False), ("ws", False), ("wss", True)])
-def test_a_websocket_exchange_has_its_scheme(scheme: str | None, secure: bool) -> None:
-    seen = asgi(asgi_middleware(), kind="websocket", scheme=scheme)
-    exchange = find_exchange(seen.mapping)
-    assert exchange is not None
-    assert exchange.request.scheme == (scheme or "ws")
-    assert exchange.secure is secure
-
-
-def test_a_websocket_under_the_prefix_is_the_apps_not_an_endpoint() -> None:
-    seen = asgi(asgi_middleware(), kind="websocket", path="/_consent/preferences")
-    assert seen.app is not None  # the app answered it
-    assert seen.client_ip == truncate_ip(VISITOR)
-    assert "http.response" not in seen.returned
-
-
-# -- consentkit's own endpoints ------------------------------------------------------------------
-
-
-ENDPOINTS = {
-    "choice": ("POST", "/_consent", b"choice=reject_all"),
-    "consent as JSON": ("GET", "/_consent", b""),
-    "preferences": ("GET", "/_consent/preferences", b""),
-    "language": ("GET", "/_consent/language?locale=en&next=/", b""),
-    "static file": ("GET", "static", b""),
-    "not found": ("GET", "/_consent/ไม่มี", b""),
-}
-FORM = ("Content-Type", "application/x-www-form-urlencoded")
-
-
-def _static_path() -> str:
-    found = re.search(r"/_consent/static/[^\"']+", through("wsgi").returned)
-    assert found is not None
-    return found[0]
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
-@pytest.mark.parametrize("adapter", ["asgi-http", "wsgi"])
-def test_an_endpoint_leaves_the_scope_masked_for_the_server_to_log(
-    adapter: str, endpoint: str
-) -> None:
-    method, path, body = ENDPOINTS[endpoint]
-    path = _static_path() if path == "static" else path
-    headers = [("X-Forwarded-For", VISITOR), ("X-Client-IP", VISITOR6), ("Origin", ORIGIN), FORM]
-    seen = through(adapter, method=method, path=path, headers=headers, body=body, client=PROXY)
-    assert seen.app is None  # answered by consentkit
-    assert_no_full_address(seen.everything(), VISITOR, VISITOR6, PROXY)
-    assert truncate_ip(PROXY) in seen.after and truncate_ip(VISITOR) in seen.after
-
-
-@pytest.mark.parametrize("adapter", ["asgi-http", "wsgi"])
-def test_a_choice_that_grants_location_is_masked_yet_sees_the_full_address(adapter: str) -> None:
-    headers = [("X-Forwarded-For", VISITOR), ("Origin", ORIGIN), FORM]
-    seen = through(
-        adapter,
-        method="POST",
-        path="/_consent",
-        headers=headers,
-        body=b"choice=accept_all",
-        client=PROXY,
-    )
-    assert "303" in seen.returned
-    assert_no_full_address(seen.after, VISITOR, PROXY)  # logged as it arrived: undecided
-    exchange = find_exchange(seen.mapping)
-    assert exchange is not None
-    assert exchange.consent.allows("location")
-    assert exchange.consent.client_ip == VISITOR  # from the facts, which keep the original
-
-
-@pytest.mark.parametrize("adapter", ["asgi-http", "wsgi"])
-def test_a_choice_that_withdraws_location_is_logged_masked(adapter: str) -> None:
-    headers = [("X-Forwarded-For", VISITOR), ("X-Real-IP", VISITOR), ("Origin", ORIGIN), FORM]
-    seen = through(
-        adapter,
-        method="POST",
-        path="/_consent",
-        headers=headers,
-        body=b"choice=reject_all",
-        cookie=cookie(["location", "analytics"]),
-        client=PROXY,
-    )
-    assert "303" in seen.returned
-    assert_no_full_address(seen.after, VISITOR, PROXY)
-    # A visitor who keeps location (or has masking off) is left as they came.
-    for options, body in (({}, b"choice=accept_all"), ({"mask_client_ip": False}, b"")):
-        kept = through(
-            adapter,
-            options,
-            method="POST",
-            path="/_consent",
-            headers=headers,
-            body=body or b"choice=reject_all",
-            cookie=cookie(["location"]),
-            client=PROXY,
-        )
-        assert VISITOR in kept.after and PROXY in kept.after
-
-
 # -- peers that are not IP addresses, and none -----------------------------------------------------
 
 
@@ -516,54 +387,3 @@ def test_the_originals_werkzeugs_proxy_fix_keeps_are_masked() -> None:
     assert seen.client_ip == truncate_ip(VISITOR)
     assert seen.mapping["werkzeug.proxy_fix.orig"]["REMOTE_ADDR"] == "198.51.100.0"
     assert_no_full_address(seen.everything(), VISITOR, "198.51.100.23")
-
-
-# -- a server that resolved X-Forwarded-For itself -----------------------------------------------
-
-
-def _warnings(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "consentkit" and r.levelno == logging.WARNING]
-
-
-def _no_warning_for_a_proxy_or_trusted_proxies(adapter: str) -> None:
-    """Requests that must not warn: the peer is a proxy (not in the header it sent), or
-    consentkit resolves the header itself (``trusted_proxies`` set), or there is none."""
-    forwarded = [("X-Forwarded-For", f"{VISITOR}, {PROXY}")]
-    through(adapter, {"trusted_proxies": []}, headers=forwarded, client="192.0.2.1")
-    through(adapter, headers=forwarded, client=PROXY)
-    through(adapter, {"trusted_proxies": []}, headers=[("X-Real-IP", VISITOR)], client=VISITOR)
-
-
-def test_uvicorns_proxy_headers_without_trusted_proxies_warn_once(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-
-    caplog.set_level(logging.WARNING, logger="consentkit")
-    _no_warning_for_a_proxy_or_trusted_proxies("asgi-http")
-    assert _warnings(caplog) == []
-    served = ProxyHeadersMiddleware(ConsentMiddleware(_asgi_app, secret_key=KEY), "127.0.0.1")
-    for kind in ("http", "websocket", "http"):
-        seen = asgi(
-            served, kind=kind, headers=[("X-Forwarded-For", VISITOR)], client=("127.0.0.1", 1)
-        )
-        assert seen.client_ip == truncate_ip(VISITOR)
-    (warning,) = _warnings(caplog)
-    message = warning.getMessage()
-    assert message == SERVER_PROXY_WARNING
-    assert "--no-proxy-headers" in message and "trusted_proxies" in message
-    assert_no_full_address(message, VISITOR)  # a log line of consentkit's own: no visitor in it
-
-
-def test_werkzeugs_proxy_fix_in_front_without_trusted_proxies_warns_once(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    caplog.set_level(logging.WARNING, logger="consentkit")
-    _no_warning_for_a_proxy_or_trusted_proxies("wsgi")
-    assert _warnings(caplog) == []
-    served = ProxyFix(ConsentWSGIMiddleware(_wsgi_app, secret_key=KEY))
-    for _ in range(2):
-        wsgi(served, headers=[("X-Forwarded-For", VISITOR)], peer="127.0.0.1")
-    assert len(_warnings(caplog)) == 1
