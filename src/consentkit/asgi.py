@@ -67,50 +67,61 @@ class ConsentMiddleware:
         arguments (a subclass that changes the options does so in ``__new__``)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            if scope["type"] == "lifespan":
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
+            if kind == "lifespan":
                 send = self._lifespan_send(send)
             await self.app(scope, receive, send)
             return
-        # The request's facts, read here (not in a helper: a call per request saved).
+        # The request's facts, read here (not in a helper: a call per request saved). A
+        # WebSocket's handshake is a request too: it gets its facts and exchange (so that
+        # get_consent() works in a WebSocket handler) and the same masking.
         raw = scope["headers"]
         headers = dict(raw)
         if len(headers) != len(raw):  # a name repeated
             headers = _joined(raw)
         path: str = scope["path"]
         root_path: str = scope.get("root_path", "")
-        if root_path and path.startswith(
-            root_path
-        ):  # ASGI's path includes root_path; not all agree
+        if root_path and path.startswith(root_path):  # ASGI's path includes it; not all agree
             path = path[len(root_path) :] or "/"
         client = scope.get("client")
         request = RequestFacts(
-            scope["method"],
+            scope["method"] if kind == "http" else "GET",  # a WebSocket's handshake is a GET
             root_path,
             path,
             scope.get("query_string", b"").decode("latin-1"),
-            scope.get("scheme", "http"),
+            scope.get("scheme", _DEFAULT_SCHEME[kind]),
             client[0] if client else None,
             headers,
             _HEADER_KEYS,
         )
         x = Exchange(self.engine, request)
         scope[EXCHANGE_KEY] = x  # where get_consent() finds it
-        if x.is_endpoint:
-            await self._answer(x, receive, send)
-            return
-        if x.masked_peer is not None:
-            scope["client"] = (x.masked_peer, client[1])  # type: ignore[index]
+        # Masked in place, before anything else, on every path: the server logs from this
+        # very scope (uvicorn, hypercorn), so it logs the address the app is shown. The
+        # request's facts keep the original for consentkit's own use.
+        if x.masking:  # the peer inline (every masked request), the rest when there is some
+            if x.masked_peer is not None:
+                scope["client"] = (x.masked_peer, *client[1:])  # type: ignore[index]
             if not _ADDRESS_HEADER_NAMES.isdisjoint(headers):
                 scope["headers"] = _masked_headers(raw, x)
-        await self.app(scope, receive, _SendRewriter(x, send, scope.get("extensions")).send)
+        if b"x-forwarded-for" in headers and self.engine.addresses.watches_server_proxy:
+            self.engine.addresses.notice_server_proxy(request)
+        if kind == "websocket":  # no endpoint, no response to rewrite
+            await self.app(scope, receive, send)
+        elif x.is_endpoint:
+            await self._answer(x, scope, receive, send)
+        else:
+            await self.app(scope, receive, _SendRewriter(x, send, scope.get("extensions")).send)
 
-    async def _answer(self, x: Exchange, receive: Receive, send: Send) -> None:
+    async def _answer(self, x: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _read_body(receive) if self.engine.reads_body(x) else None
         response = self.engine.answer(x, body)
         if response.record is not None and self.consent_log is not None:
             # Off the loop's thread for a plain function; waits a bounded time (consent_log).
             await self.consent_log.deliver_async(response.record)
+        if x.masks_after_withdrawal():
+            _mask(scope, x)
         await send_response(response, send)
 
     def _lifespan_send(self, send: Send) -> Send:
@@ -130,9 +141,8 @@ class ConsentMiddleware:
 _HEADER_KEYS = {name: name.encode("latin-1") for name in REQUEST_HEADERS}
 #: ASGI extensions by which an app may send a body that is not bytes in messages.
 _UNREWRITABLE = frozenset({"http.response.pathsend", "http.response.zerocopysend"})
-_ADDRESS_HEADER_NAMES = frozenset(
-    name.encode("latin-1") for name in (*ADDRESS_HEADERS, "forwarded")
-)
+_ADDRESS_HEADER_NAMES = frozenset(name.encode("latin-1") for name in ADDRESS_HEADERS)
+_DEFAULT_SCHEME = {"http": "http", "websocket": "ws"}
 
 
 def _joined(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
@@ -158,6 +168,15 @@ def _masked_headers(raw: list[tuple[bytes, bytes]], x: Exchange) -> list[tuple[b
             value = new.encode("latin-1")
         headers.append((name, value))
     return headers
+
+
+def _mask(scope: Scope, x: Exchange) -> None:
+    """Show the app (and the server's log) only what the exchange says: the masked peer, and
+    truncated addresses in the address headers."""
+    if x.masked_peer is not None:
+        scope["client"] = (x.masked_peer, *scope["client"][1:])
+    if not _ADDRESS_HEADER_NAMES.isdisjoint(x.request.headers):
+        scope["headers"] = _masked_headers(scope["headers"], x)
 
 
 class _SendRewriter:

@@ -64,12 +64,18 @@ class ConsentWSGIMiddleware:
         )
         x = Exchange(self.engine, request)
         environ[EXCHANGE_KEY] = x  # where get_consent() finds it
+        # Masked in place, before anything else, on every path: the server logs from this
+        # very environ (gunicorn's %(h)s and {...}e atoms, werkzeug's REMOTE_ADDR), so it
+        # logs the address the app is shown. The request's facts keep the original (a copy).
+        if x.masking:  # the peer inline (every masked request), the rest when there is some
+            if x.masked_peer is not None:
+                environ["REMOTE_ADDR"] = x.masked_peer
+            if not _OTHER_COPIES.isdisjoint(environ):
+                _mask(environ, x)
+        if "HTTP_X_FORWARDED_FOR" in environ and self.engine.addresses.watches_server_proxy:
+            self.engine.addresses.notice_server_proxy(request)
         if x.is_endpoint:
             return self._answer(x, environ, start_response)
-        if x.masked_peer is not None:
-            environ["REMOTE_ADDR"] = x.masked_peer
-            if not _ADDRESS_KEYS.keys().isdisjoint(environ):
-                _mask_address_headers(environ, x)
         responder = _StartResponseRewriter(x, start_response)
         iterable = self.app(environ, responder.start_response)
         if responder.started and responder.injector is None:
@@ -89,6 +95,8 @@ class ConsentWSGIMiddleware:
         response = self.engine.answer(x, body)
         if response.record is not None and self.consent_log is not None:
             self.consent_log.deliver(response.record)  # in this worker thread, before replying
+        if x.masks_after_withdrawal():
+            _mask(environ, x)
         start_response(_status_line(response.status), _to_str(response.headers))
         return [response.body]
 
@@ -102,7 +110,11 @@ _ENVIRON_KEYS = {
     )
     for name in REQUEST_HEADERS
 }
-_ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in (*ADDRESS_HEADERS, "forwarded")}
+_ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in ADDRESS_HEADERS}
+#: Where werkzeug's ProxyFix, in front of consentkit, keeps the environ's values it replaced.
+_PROXY_FIX_ORIGINALS = "werkzeug.proxy_fix.orig"
+#: Environ keys that may hold a client's address besides REMOTE_ADDR.
+_OTHER_COPIES = frozenset({*_ADDRESS_KEYS, "REMOTE_HOST", _PROXY_FIX_ORIGINALS})
 
 
 def _wsgi_str(value: str) -> str:
@@ -124,6 +136,34 @@ def _mask_address_headers(environ: dict[str, Any], x: Exchange) -> None:
                 del environ[key]
             else:
                 environ[key] = new
+
+
+def _mask_peer_copies(environ: dict[str, Any], x: Exchange, masked_peer: str | None) -> None:
+    """Mask the other copies of the peer's address an environ may hold: ``REMOTE_HOST`` (the
+    peer's name or address, when the server looked it up) and the original ``REMOTE_ADDR``
+    that werkzeug's ProxyFix keeps when it sits in front of consentkit."""
+    if "REMOTE_HOST" in environ:
+        environ["REMOTE_HOST"] = masked_peer or ""
+    originals = environ.get(_PROXY_FIX_ORIGINALS)
+    if isinstance(originals, dict) and originals.get("REMOTE_ADDR"):
+        truncated = _truncated(originals["REMOTE_ADDR"], x)
+        environ[_PROXY_FIX_ORIGINALS] = {**originals, "REMOTE_ADDR": truncated}
+
+
+def _truncated(address: str, x: Exchange) -> str:
+    """``address`` truncated, or as it is when it is not an IP address."""
+    return x.engine.truncated[address] or address
+
+
+def _mask(environ: dict[str, Any], x: Exchange) -> None:
+    """Show the app (and the server's log) only what the exchange says: the masked peer, and
+    truncated addresses in the address headers and the server's other copies of the peer."""
+    if x.masked_peer is not None:
+        environ["REMOTE_ADDR"] = x.masked_peer
+    if not _ADDRESS_KEYS.keys().isdisjoint(environ):
+        _mask_address_headers(environ, x)
+    if "REMOTE_HOST" in environ or _PROXY_FIX_ORIGINALS in environ:
+        _mask_peer_copies(environ, x, x.masked_peer)
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:

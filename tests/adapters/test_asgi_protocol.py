@@ -59,18 +59,19 @@ def one_response(content_type: bytes, body: bytes) -> Any:
     return app
 
 
-def test_lifespan_and_websocket_pass_through_untouched() -> None:
+def test_lifespan_passes_untouched_and_a_websocket_gets_its_consent() -> None:
     seen: list[Any] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(scope["type"])
+        consent = get_consent(scope) if scope["type"] == "websocket" else None
+        seen.append((scope["type"], "consentkit" in scope, consent and consent.decided))
         await send({"type": f"{scope['type']}.custom", "data": "ข้อมูล"})
 
     middleware = ConsentMiddleware(app, **OPTIONS)
     for kind in ("lifespan", "websocket"):
         sent = call(middleware, {"type": kind, "path": "/ws", "headers": []})
-        assert sent == [{"type": f"{kind}.custom", "data": "ข้อมูล"}]
-    assert seen == ["lifespan", "websocket"]
+        assert sent == [{"type": f"{kind}.custom", "data": "ข้อมูล"}]  # messages as sent
+    assert seen == [("lifespan", False, None), ("websocket", True, False)]
 
 
 def test_pathsend_is_forwarded_with_the_original_length() -> None:

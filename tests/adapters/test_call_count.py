@@ -65,16 +65,16 @@ REQUESTS = {
 BUDGETS: dict[tuple[str, str], int] = {
     ("asgi", "undecided, HTML + banner"): 21,
     ("asgi", "decided, JSON"): 8,
-    ("asgi", "undecided with _ga, _fbp, HTML + banner + expiry"): 27,
-    ("asgi", "undecided with _ga, _fbp, JSON + expiry"): 17,
-    ("asgi", "refused all, HTML + expiry"): 22,
-    ("asgi", "refused all, JSON + expiry"): 17,
+    ("asgi", "undecided with _ga, _fbp, HTML + banner + expiry"): 25,
+    ("asgi", "undecided with _ga, _fbp, JSON + expiry"): 15,
+    ("asgi", "refused all, HTML + expiry"): 20,
+    ("asgi", "refused all, JSON + expiry"): 15,
     ("wsgi", "undecided, HTML + banner"): 25,
     ("wsgi", "decided, JSON"): 8,
-    ("wsgi", "undecided with _ga, _fbp, HTML + banner + expiry"): 31,
-    ("wsgi", "undecided with _ga, _fbp, JSON + expiry"): 18,
-    ("wsgi", "refused all, HTML + expiry"): 23,
-    ("wsgi", "refused all, JSON + expiry"): 18,
+    ("wsgi", "undecided with _ga, _fbp, HTML + banner + expiry"): 29,
+    ("wsgi", "undecided with _ga, _fbp, JSON + expiry"): 16,
+    ("wsgi", "refused all, HTML + expiry"): 21,
+    ("wsgi", "refused all, JSON + expiry"): 16,
 }
 
 WARM_UP = 3

@@ -50,6 +50,7 @@ class Exchange:
         "gpc",
         "is_endpoint",
         "masked_peer",
+        "masking",
         "request",
         "secure",
     )
@@ -82,14 +83,35 @@ class Exchange:
         self._verified: Any = UNVERIFIED
         self._consent: Consent | None = None
         self._locale: str | None = None
+        #: Whether the app is shown only truncated addresses: the peer's and those in the
+        #: address headers (``location`` not granted, and ``mask_client_ip`` on). It holds on
+        #: every path (pages, consentkit's endpoints, WebSockets) so that the server, which
+        #: logs from the same scope or environ, logs what the app is shown.
+        self.masking = masking = cookies.masked or self._masks_claimed_location()
         peer = request.peer
-        #: The truncated address the app must be shown instead of the peer's, or ``None`` to
-        #: leave the peer as it is (``location`` granted, masking off, or no peer).
-        self.masked_peer: str | None = (
-            engine.truncated[peer]
-            if peer and (cookies.masked or self._masks_claimed_location())
-            else None
-        )
+        #: What the app is shown instead of the peer's address while :attr:`masking`: the
+        #: address truncated, or a peer that is not an IP address (a unix socket's path, a test
+        #: client's name) as it is, there being nothing in it to truncate; ``None`` when not
+        #: masking or there is no peer.
+        self.masked_peer: str | None = None
+        if masking and peer:
+            self.masked_peer = engine.truncated[peer] or peer
+
+    def masks_after_withdrawal(self) -> bool:
+        """Whether this request, which came with ``location`` granted, has just recorded a
+        choice without it; if so it is masked from now on, like any other (the server then
+        logs it masked too: the safe direction). For an endpoint, after its answer."""
+        if (
+            self.masking
+            or self.request.method != "POST"
+            or not self.engine.settings.mask_client_ip
+            or "location" in self.consent.granted
+        ):
+            return False
+        self.masking = True
+        peer = self.request.peer
+        self.masked_peer = (self.engine.truncated[peer] or peer) if peer else None
+        return True
 
     def _masks_claimed_location(self) -> bool:
         """Whether a cookie that claims ``location`` still leaves the address masked (it does

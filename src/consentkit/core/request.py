@@ -38,10 +38,41 @@ REQUEST_HEADERS = frozenset(
     }
 )
 
-#: Request headers that carry client addresses: masked like the peer's address. A
-#: ``Forwarded`` header carries them too, and is removed instead (its syntax is not worth
-#: rewriting).
-ADDRESS_HEADERS = ("x-forwarded-for", "x-real-ip", "true-client-ip", "cf-connecting-ip")
+#: Every request header that carries a client's address, and who sends it: the one table both
+#: adapters mask for a visitor without ``location`` consent, like the peer's address. In each,
+#: every comma-separated element that is an address is truncated and any other becomes
+#: ``unknown``; ``Forwarded`` (RFC 7239), whose syntax is not worth rewriting, is removed. The
+#: names are lower case, as ASGI servers hand them over (the spec asks it of them).
+ADDRESS_HEADERS: dict[str, str] = {
+    "x-forwarded-for": "most proxies and load balancers",
+    "forwarded": "RFC 7239 proxies (removed, not rewritten)",
+    "x-real-ip": "nginx, Traefik, Vercel",
+    "x-client-ip": "Apache, many load balancers",
+    "client-ip": "some proxies and caches",
+    "true-client-ip": "Akamai, Cloudflare Enterprise",
+    "cf-connecting-ip": "Cloudflare",
+    "cf-connecting-ipv6": "Cloudflare (pseudo IPv4 on)",
+    "cf-pseudo-ipv4": "Cloudflare (pseudo IPv4 on)",
+    "fastly-client-ip": "Fastly",
+    "x-cluster-client-ip": "Rackspace, Riverbed and other load balancers",
+    "x-original-forwarded-for": "ingress-nginx (Kubernetes)",
+    "x-forwarded": "older proxies",
+    "forwarded-for": "older proxies",
+    "fly-client-ip": "Fly.io",
+    "x-envoy-external-address": "Envoy, Istio",
+    "x-appengine-user-ip": "Google App Engine",
+    "x-azure-clientip": "Azure Front Door",
+    "x-azure-socketip": "Azure Front Door",
+    "x-vercel-forwarded-for": "Vercel",
+    "x-nf-client-connection-ip": "Netlify",
+    "cloudfront-viewer-address": "Amazon CloudFront",
+    "incap-client-ip": "Imperva",
+    "x-sucuri-clientip": "Sucuri",
+    "x-originating-ip": "Microsoft services",
+    "x-remote-ip": "some proxies",
+    "x-remote-addr": "some proxies",
+    "x-proxyuser-ip": "Google services",
+}
 
 
 class RequestFacts:

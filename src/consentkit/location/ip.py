@@ -80,16 +80,100 @@ def truncate_ip(
     Coarser prefixes may be asked for (``ipv4_prefix=16``); finer ones than the defaults are a
     ``ValueError``, since they would identify a visitor more closely than the policy allows.
     """
+    _check_prefixes(ipv4_prefix, ipv6_prefix)
+    ip = parse_address(address) if isinstance(address, str) else None
+    if ip is None:
+        return ""
+    return _network(ip, ipv4_prefix, ipv6_prefix)
+
+
+def _check_prefixes(ipv4_prefix: int, ipv6_prefix: int) -> None:
     if not 0 <= ipv4_prefix <= IPV4_PREFIX or not 0 <= ipv6_prefix <= IPV6_PREFIX:
         raise ValueError(
             f"truncation prefixes must be at most /{IPV4_PREFIX} (IPv4) and /{IPV6_PREFIX} "
             f"(IPv6), not /{ipv4_prefix} and /{ipv6_prefix}: a finer prefix identifies visitors."
         )
-    ip = parse_address(address) if isinstance(address, str) else None
-    if ip is None:
-        return ""
+
+
+def _network(ip: Address, ipv4_prefix: int, ipv6_prefix: int) -> str:
+    """The network address of ``ip`` at the prefix for its version, as text."""
     prefix = ipv4_prefix if ip.version == 4 else ipv6_prefix
     return str(ipaddress.ip_network((ip, prefix), strict=False).network_address)
+
+
+def truncate_addresses_in(
+    text: str, *, ipv4_prefix: int = IPV4_PREFIX, ipv6_prefix: int = IPV6_PREFIX
+) -> str:
+    """``text`` with every IPv4 and IPv6 address in it truncated as :func:`truncate_ip` does;
+    everything else as it is.
+
+    Meant for text that may hold anyone's address, such as a server's log lines: it cannot
+    know whose address it is, so it truncates them all (the server's own too). Addresses are
+    found wherever they stand, glued to other text or not, with a port (``1.2.3.4:80``,
+    ``[2001:db8::1]:443``, which keep it), IPv4-mapped (``::ffff:1.2.3.4``, written as the
+    IPv4 address), or with leading zeros (``010.001.002.003``). An IPv6 address followed by
+    ``:port`` without brackets (``2001:db8::1:5555``, as uvicorn logs one) cannot be told from
+    a longer address: the last group is dropped then, whichever it was. Text that only looks
+    like an address may change too (``abc::def`` is one): the safe direction.
+    """
+    _check_prefixes(ipv4_prefix, ipv6_prefix)
+
+    def truncated(match: re.Match[str]) -> str:
+        found = match.group()
+        if ":" not in found:
+            return _network(_ipv4_of(found), ipv4_prefix, ipv6_prefix)
+        return _truncated_ipv6_candidate(found, ipv4_prefix, ipv6_prefix)
+
+    return _ADDRESS_IN_TEXT.sub(truncated, text)
+
+
+_IPV4_OCTET = r"(?:25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"
+_IPV4_IN_TEXT = rf"(?:{_IPV4_OCTET}\.){{3}}{_IPV4_OCTET}"
+#: An IPv6 address or something shaped like one (groups of at most four hex digits, two to
+#: eight colons, perhaps an IPv4 tail, perhaps a longer port), else an IPv4 address. Each
+#: repetition is bounded, so a long hostile string costs linear time.
+_ADDRESS_IN_TEXT = re.compile(
+    rf"(?:[0-9A-Fa-f]{{1,4}})?(?::[0-9A-Fa-f]{{0,4}}){{2,8}}(?:\.[0-9]{{1,3}}){{0,3}}[0-9]*"
+    rf"|{_IPV4_IN_TEXT}"
+)
+_IPV4_ONLY_IN_TEXT = re.compile(_IPV4_IN_TEXT)
+
+
+def _ipv4_of(text: str) -> ipaddress.IPv4Address:
+    """The IPv4 address of four octets (at most 255 each, as the pattern matched them)."""
+    return ipaddress.IPv4Address(".".join(str(int(octet)) for octet in text.split(".")))
+
+
+def _ipv6_of(text: str) -> Address | None:
+    try:
+        ip = ipaddress.IPv6Address(text)
+    except ValueError:
+        return None
+    return ip.ipv4_mapped or ip
+
+
+def _truncated_ipv6_candidate(found: str, ipv4_prefix: int, ipv6_prefix: int) -> str:
+    """An IPv6-shaped match truncated: the longest address it starts with, and the rest as
+    it is (a port); or, when it starts with none, the IPv4 addresses in it truncated."""
+    ip = _ipv6_of(found)
+    head, _, last = found.rpartition(":")
+    port_less = _ipv6_of(head) if last.isdigit() else None
+    if ip is not None:
+        # "address:port", or a longer address: keep no more than either would.
+        return _network(port_less or ip, ipv4_prefix, ipv6_prefix)
+    if port_less is not None:  # "address:port", plainly (the port is no group)
+        return _network(port_less, ipv4_prefix, ipv6_prefix) + ":" + last
+    end = len(found)
+    while True:
+        end = max(found.rfind(":", 0, end), found.rfind(".", 0, end))
+        if end <= 0:
+            break
+        ip = _ipv6_of(found[:end])
+        if ip is not None:
+            return _network(ip, ipv4_prefix, ipv6_prefix) + found[end:]
+    return _IPV4_ONLY_IN_TEXT.sub(
+        lambda match: _network(_ipv4_of(match.group()), ipv4_prefix, ipv6_prefix), found
+    )
 
 
 def client_ip(

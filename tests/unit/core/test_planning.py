@@ -59,18 +59,27 @@ def test_scan_positions() -> None:
         ]
     )
     assert list(scan.cookie_at) == [1, 5]
-    assert (scan.length_at, scan.length) == (2, 120)
+    assert scan.length_at == 2
     assert scan.etag_at == 3
-    assert list(scan.framing_at) == [2, 3]
     assert scan.vary_at == 7  # the last one
-    assert (scan.is_html, scan.encoded, scan.odd_framing, scan.csp) == (True, False, False, None)
+    assert (scan.is_html, scan.encoded, scan.repeated_framing, scan.csp) == (
+        True,
+        False,
+        False,
+        None,
+    )
 
 
 def test_scan_of_no_headers() -> None:
     scan = HeaderScan([])
-    assert (list(scan.cookie_at), list(scan.framing_at)) == ([], [])
-    assert (scan.length_at, scan.length, scan.etag_at, scan.vary_at) == (-1, -1, -1, -1)
-    assert (scan.is_html, scan.encoded, scan.odd_framing) == (False, False, False)
+    assert list(scan.cookie_at) == []
+    assert scan.is_html is False  # what else a scan says is read only for a page
+
+
+def test_scan_of_a_page_without_framing() -> None:
+    scan = HeaderScan([HTML])
+    assert (scan.length_at, scan.etag_at, scan.vary_at) == (-1, -1, -1)
+    assert (scan.encoded, scan.repeated_framing) == (False, False)
     assert scan.nonce() is None
 
 
@@ -97,34 +106,38 @@ def test_scan_encoded(encoding: bytes, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "repeated"),
     [
         pytest.param(
-            [(b"content-length", b"10"), (b"content-length", b"10")], id="repeated-length"
+            [(b"content-length", b"10"), (b"content-length", b"10")], True, id="repeated-length"
         ),
-        pytest.param([(b"content-length", b"1O")], id="non-digit-length"),
-        pytest.param([(b"content-length", b"-1")], id="negative-length"),
-        pytest.param([(b"content-length", b"")], id="empty-length"),
-        pytest.param([(b"etag", b'"a"'), (b"etag", b'"b"')], id="repeated-strong-etag"),
+        pytest.param([(b"content-length", b"1O")], False, id="non-digit-length"),
+        pytest.param([(b"content-length", b"-1")], False, id="negative-length"),
+        pytest.param([(b"content-length", b"")], False, id="empty-length"),
+        pytest.param([(b"etag", b'"a"'), (b"etag", b'"b"')], True, id="repeated-strong-etag"),
     ],
 )
-def test_scan_odd_framing(headers: list[Header]) -> None:
-    scan = HeaderScan([HTML, *headers])
-    assert scan.odd_framing is True
-    assert list(scan.framing_at) == [1, 2][: len(headers)]
+def test_odd_framing_is_dropped_when_rewriting(
+    engine: Engine, exchange: MakeExchange, headers: list[Header], repeated: bool
+) -> None:
+    assert HeaderScan([HTML, *headers]).repeated_framing is repeated
+    plan = planned(engine, exchange(), 200, [HTML, *headers, (b"x-keep", b"1")])
+    assert plan.injector is not None
+    assert plan.headers == [HTML, (b"x-keep", b"1"), VARY_BANNER]  # a server frames it
+    assert plan.app_length == -1
 
 
-def test_scan_a_length_with_spaces_is_not_odd() -> None:
-    scan = HeaderScan([(b"content-length", b" 42 ")])
-    assert (scan.odd_framing, scan.length) == (False, 42)
+def test_a_length_with_spaces_is_not_odd(engine: Engine, exchange: MakeExchange) -> None:
+    assert HeaderScan([HTML, (b"content-length", b" 42 ")]).repeated_framing is False
+    plan = planned(engine, exchange(), 200, [HTML, (b"content-length", b" 42 ")])
+    assert plan.app_length == 42
 
 
 def test_scan_a_weak_etag_is_ignored() -> None:
     scan = HeaderScan([HTML, (b"etag", b'W/"a"'), (b"etag", b'"b"'), (b"etag", b'W/"c"')])
-    assert scan.odd_framing is False
+    assert scan.repeated_framing is False
     assert scan.etag_at == 2
-    assert list(scan.framing_at) == [2]
-    assert HeaderScan([(b"etag", b'W/"a"')]).etag_at == -1
+    assert HeaderScan([HTML, (b"etag", b'W/"a"')]).etag_at == -1
 
 
 @pytest.mark.parametrize(
