@@ -102,7 +102,7 @@ class ConsentMiddleware:
         # request's facts keep the original for consentkit's own use.
         if x.masking:  # the peer inline (every masked request), the rest when there is some
             if x.masked_peer is not None:
-                scope["client"] = (x.masked_peer, *client[1:])  # type: ignore[index]
+                scope["client"] = (x.masked_peer, client[1])  # type: ignore[index]
             if not _ADDRESS_HEADER_NAMES.isdisjoint(headers):
                 scope["headers"] = _masked_headers(raw, x)
         if b"x-forwarded-for" in headers and self.engine.addresses.watches_server_proxy:
@@ -174,7 +174,7 @@ def _mask(scope: Scope, x: Exchange) -> None:
     """Show the app (and the server's log) only what the exchange says: the masked peer, and
     truncated addresses in the address headers."""
     if x.masked_peer is not None:
-        scope["client"] = (x.masked_peer, *scope["client"][1:])
+        scope["client"] = (x.masked_peer, scope["client"][1])
     if not _ADDRESS_HEADER_NAMES.isdisjoint(x.request.headers):
         scope["headers"] = _masked_headers(scope["headers"], x)
 
