@@ -67,6 +67,8 @@ class Endpoints:
         settings = engine.settings
         self._settings = settings
         self._prefix = settings.prefix
+        #: Where a choice is posted: the prefix, with or without a slash (as the routes say).
+        self._choice_paths = (self._prefix, self._prefix + "/")
         # The route table: the path below the prefix -> (allowed methods, handler).
         self._routes: dict[str, tuple[bytes, Callable[[Exchange, bytes | None], Response]]] = {
             "": (b"GET, HEAD, POST", self._consent),
@@ -79,7 +81,7 @@ class Endpoints:
         """Whether :meth:`answer` needs the request body: a ``POST`` of a choice whose declared
         length is within :data:`MAX_BODY` (a larger one is answered 413 unread)."""
         request = x.request
-        if request.method != "POST" or request.path != self._prefix:
+        if request.method != "POST" or request.path not in self._choice_paths:
             return False
         length = request.header("content-length") or ""
         return not (length.isdigit() and int(length) > MAX_BODY)

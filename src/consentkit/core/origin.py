@@ -14,6 +14,9 @@ from urllib.parse import quote, urlsplit
 from .request import RequestFacts
 
 _NEXT_LIMIT = 2048
+#: What stays as it is when a ``next`` path, and a root path, are percent-encoded.
+_NEXT_SAFE = "/?&=#%;:@+,$!*'()~-._[]"
+_PATH_SAFE = "/%;:@+,$!*'()~-._[]"
 
 
 def cross_site_reason(request: RequestFacts, *, form: bool) -> str | None:
@@ -60,15 +63,16 @@ def same_site_referer_path(request: RequestFacts) -> str | None:
 
 
 def safe_next(value: str | None, root_path: str = "") -> str:
-    """``value`` when it is a path on this site, else the site's root; percent-encoded."""
-    fallback = (root_path or "") + "/"
+    """``value`` when it is a path on this site, else the site's root; percent-encoded (so
+    that a ``Location`` holds only ASCII, under a Thai root path too)."""
+    fallback = quote((root_path or "") + "/", safe=_PATH_SAFE)
     if not value or len(value) > _NEXT_LIMIT:
         return fallback
     if value[0] != "/" or value.startswith("//") or "\\" in value:
         return fallback
     if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):
         return fallback
-    return quote(value, safe="/?&=#%;:@+,$!*'()~-._[]")
+    return quote(value, safe=_NEXT_SAFE)
 
 
 def _netloc_of(url: str) -> str:
