@@ -1,7 +1,7 @@
 """``python -m benchmarks``: every benchmark side by side, then the targets.
 
 python -m benchmarks                      # everything (about 5 minutes)
-python -m benchmarks --only asgi,wsgi     # a subset: asgi, loopback, wsgi, django, memory
+python -m benchmarks --only asgi,wsgi     # a subset: asgi, loopback, wsgi, django, memory, load
 python -m benchmarks --quick              # a few iterations of each, to check it runs
 python -m benchmarks --markdown out.md    # also write the tables as Markdown
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .targets import Target, evaluate, format_targets
 
-SECTIONS = ("asgi", "loopback", "wsgi", "django", "memory")
+SECTIONS = ("asgi", "loopback", "wsgi", "django", "memory", "load")
 
 
 def machine() -> str:
@@ -53,6 +53,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--loopback-rounds", type=int, help="rounds of loopback load (default 9)")
     parser.add_argument("--visitors", type=int, help="distinct visitors (default 100000)")
+    parser.add_argument(
+        "--requests", type=int, help="mixed requests per server and app in load (default 20000)"
+    )
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -66,6 +69,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args.seconds = args.seconds or 1.0
     args.loopback_rounds = args.loopback_rounds or (1 if quick else 9)
     args.visitors = args.visitors or (2_000 if quick else 100_000)
+    args.requests = args.requests or (400 if quick else 20_000)
+    args.load_rounds = 1 if quick else 4
     args.stream_size = (4 if quick else 100) * 1024 * 1024
     return args
 
@@ -127,11 +132,23 @@ def main(argv: list[str] | None = None) -> int:
         crowd = memory.visitors(args.visitors)
         measured["memory"] = (streams, crowd)
         emit(memory.format_tables(streams, crowd))
+    load_failed = False
+    if "load" in args.sections:
+        from . import load
+
+        loaded_runs = load.run(args.requests, args.load_rounds)
+        load_failed = load.failed(loaded_runs)
+        emit(load.format_table(loaded_runs))
     targets: list[Target] = evaluate(measured)
+    if "load" in args.sections:
+        targets += load.targets(loaded_runs)
     emit(format_targets(targets))
     emit(f"({time.monotonic() - started:.0f} s; `python -m benchmarks {' '.join(sys.argv[1:])}`)")
     if args.markdown is not None:
         args.markdown.write_text("\n".join(parts), encoding="utf-8")
+    if load_failed:  # a 5xx or a refused connection is a failure, not a figure
+        print("load: NOT met: connection errors, 5xx or failed checks (see above)", flush=True)
+        return 1
     return 0
 
 
