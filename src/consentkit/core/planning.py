@@ -43,8 +43,8 @@ _Edits = tuple[Sequence[Header], Mapping[int, Header] | None, Collection[int], H
 
 
 class HeaderScan:
-    """What the app's response headers say, from one pass over them. Positions are indices
-    into the app's header list (``-1``: no such header)."""
+    """What the app's response headers say, from one pass over them (see :meth:`of`).
+    Positions are indices into the app's header list (``-1``: no such header)."""
 
     __slots__ = (
         "cookie_at",
@@ -57,16 +57,38 @@ class HeaderScan:
         "vary_at",
     )
 
-    def __init__(self, headers: Sequence[Header]) -> None:
+    #: Positions of the ``Set-Cookie`` headers.
+    cookie_at: list[int] | tuple[int, ...]
+    #: The body is an HTML page.
+    is_html: bool
+    #: The ``Content-Security-Policy`` value, if any.
+    csp: bytes | None
+    #: The body is ``Content-Encoding``-encoded (compressed): it cannot be rewritten.
+    encoded: bool
+    #: Positions of the ``Content-Length``, of the strong ``ETag`` (it no longer matches a
+    #: rewritten body) and of the last ``Vary``.
+    length_at: int
+    etag_at: int
+    vary_at: int
+    #: More than one ``Content-Length`` or strong ``ETag``.
+    repeated_framing: bool
+
+    @classmethod
+    def of(cls, headers: Sequence[Header]) -> HeaderScan | None:
+        """The scan of ``headers``, or ``None`` when they hold neither a page nor a
+        ``Set-Cookie``: the usual API response, which then costs this one pass and nothing
+        else (no object)."""
         content_type = b""
         csp = None
         encoded = repeated_framing = False
         cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
         etag_at = length_at = vary_at = -1
-        for index, (name, value) in enumerate(headers):  # locals only: the usual response
-            role = _ROLES.get(name.lower())  # stops right after this loop
-            if role is None:
+        roles = _ROLES
+        for index, (name, value) in enumerate(headers):
+            name = name.lower()
+            if name not in roles:
                 continue
+            role = roles[name]
             if role == _CONTENT_TYPE:
                 content_type = value
             elif role == _SET_COOKIE:
@@ -84,23 +106,19 @@ class HeaderScan:
                 encoded = value.strip().lower() not in (b"", b"identity")
             else:
                 csp = value
-        #: Positions of the ``Set-Cookie`` headers.
-        self.cookie_at = cookie_at
-        #: The body is an HTML page. (The rest is read only for a page.)
-        self.is_html = is_html = content_type[:9].lower() == b"text/html"
-        if not is_html:
-            return
-        #: The ``Content-Security-Policy`` value, if any.
-        self.csp = csp
-        #: The body is ``Content-Encoding``-encoded (compressed): it cannot be rewritten.
-        self.encoded = encoded
-        #: Positions of the ``Content-Length``, of the strong ``ETag`` (it no longer matches a
-        #: rewritten body) and of the last ``Vary``.
-        self.length_at = length_at
-        self.etag_at = etag_at
-        self.vary_at = vary_at
-        #: More than one ``Content-Length`` or strong ``ETag``.
-        self.repeated_framing = repeated_framing
+        is_html = content_type[:9].lower() == b"text/html"
+        if not is_html and not cookie_at:
+            return None
+        scan = object.__new__(cls)  # filled here: no __init__ call per response
+        scan.cookie_at = cookie_at
+        scan.is_html = is_html
+        scan.csp = csp
+        scan.encoded = encoded
+        scan.length_at = length_at
+        scan.etag_at = etag_at
+        scan.vary_at = vary_at
+        scan.repeated_framing = repeated_framing
+        return scan
 
     def nonce(self) -> str | None:
         """The page's CSP nonce, for the snippet's inline parts."""
@@ -143,10 +161,11 @@ class Planner:
     def plan(self, x: Exchange, status: int, headers: Sequence[Header]) -> ResponsePlan | None:
         """What to change in the app's response; ``None`` when it passes untouched (the usual
         API response: no page, no cookie to gate)."""
-        scan = HeaderScan(headers)
+        scan = HeaderScan.of(headers)
         refused = x.refused_cookies if x.cookies.gated else ()
-        if not (scan.is_html or scan.cookie_at or refused):
-            return None
+        if scan is None:
+            # No page, no Set-Cookie: only the browser's refused cookies to expire, if any.
+            return ResponsePlan([*headers, *x.expiring(refused)]) if refused else None
         dropped, added = self._gate_cookies(x, headers, scan.cookie_at, refused)
         if not scan.is_html:
             return ResponsePlan(_edited(headers, None, dropped, added))

@@ -31,6 +31,12 @@ def expired(name: str) -> Header:
     return (b"set-cookie", value.encode())
 
 
+def scanned(headers: list[Header]) -> HeaderScan:
+    found = HeaderScan.of(headers)
+    assert found is not None
+    return found
+
+
 def planned(engine: Engine, x: Exchange, status: int, headers: list[Header]) -> ResponsePlan:
     plan = engine.plan(x, status, headers)
     assert plan is not None
@@ -46,7 +52,7 @@ def with_snippet(snippet: bytes) -> bytes:
 
 
 def test_scan_positions() -> None:
-    scan = HeaderScan(
+    scan = scanned(
         [
             (b"Content-Type", b"text/html; charset=utf-8"),
             (b"Set-Cookie", b"a=1"),
@@ -71,13 +77,14 @@ def test_scan_positions() -> None:
 
 
 def test_scan_of_no_headers() -> None:
-    scan = HeaderScan([])
-    assert list(scan.cookie_at) == []
-    assert scan.is_html is False  # what else a scan says is read only for a page
+    assert HeaderScan.of([]) is None  # neither a page nor a cookie: nothing to plan
+    assert HeaderScan.of([(b"content-type", b"application/json")]) is None
+    cookie = scanned([(b"content-type", b"application/json"), (b"set-cookie", b"a=1")])
+    assert (cookie.is_html, list(cookie.cookie_at)) == (False, [1])
 
 
 def test_scan_of_a_page_without_framing() -> None:
-    scan = HeaderScan([HTML])
+    scan = scanned([HTML])
     assert (scan.length_at, scan.etag_at, scan.vary_at) == (-1, -1, -1)
     assert (scan.encoded, scan.repeated_framing) == (False, False)
     assert scan.nonce() is None
@@ -94,7 +101,8 @@ def test_scan_of_a_page_without_framing() -> None:
     ],
 )
 def test_scan_is_html(content_type: bytes, expected: bool) -> None:
-    assert HeaderScan([(b"content-type", content_type)]).is_html is expected
+    found = HeaderScan.of([(b"content-type", content_type), (b"set-cookie", b"a=1")])
+    assert found is not None and found.is_html is expected
 
 
 @pytest.mark.parametrize(
@@ -102,7 +110,7 @@ def test_scan_is_html(content_type: bytes, expected: bool) -> None:
     [(b"gzip", True), (b"br", True), (b" Identity ", False), (b"", False)],
 )
 def test_scan_encoded(encoding: bytes, expected: bool) -> None:
-    assert HeaderScan([HTML, (b"content-encoding", encoding)]).encoded is expected
+    assert scanned([HTML, (b"content-encoding", encoding)]).encoded is expected
 
 
 @pytest.mark.parametrize(
@@ -120,7 +128,7 @@ def test_scan_encoded(encoding: bytes, expected: bool) -> None:
 def test_odd_framing_is_dropped_when_rewriting(
     engine: Engine, exchange: MakeExchange, headers: list[Header], repeated: bool
 ) -> None:
-    assert HeaderScan([HTML, *headers]).repeated_framing is repeated
+    assert scanned([HTML, *headers]).repeated_framing is repeated
     plan = planned(engine, exchange(), 200, [HTML, *headers, (b"x-keep", b"1")])
     assert plan.injector is not None
     assert plan.headers == [HTML, (b"x-keep", b"1"), VARY_BANNER]  # a server frames it
@@ -128,16 +136,16 @@ def test_odd_framing_is_dropped_when_rewriting(
 
 
 def test_a_length_with_spaces_is_not_odd(engine: Engine, exchange: MakeExchange) -> None:
-    assert HeaderScan([HTML, (b"content-length", b" 42 ")]).repeated_framing is False
+    assert scanned([HTML, (b"content-length", b" 42 ")]).repeated_framing is False
     plan = planned(engine, exchange(), 200, [HTML, (b"content-length", b" 42 ")])
     assert plan.app_length == 42
 
 
 def test_scan_a_weak_etag_is_ignored() -> None:
-    scan = HeaderScan([HTML, (b"etag", b'W/"a"'), (b"etag", b'"b"'), (b"etag", b'W/"c"')])
+    scan = scanned([HTML, (b"etag", b'W/"a"'), (b"etag", b'"b"'), (b"etag", b'W/"c"')])
     assert scan.repeated_framing is False
     assert scan.etag_at == 2
-    assert HeaderScan([HTML, (b"etag", b'W/"a"')]).etag_at == -1
+    assert scanned([HTML, (b"etag", b'W/"a"')]).etag_at == -1
 
 
 @pytest.mark.parametrize(
@@ -150,7 +158,7 @@ def test_scan_a_weak_etag_is_ignored() -> None:
     ],
 )
 def test_scan_csp_nonce(csp: bytes, nonce: str | None) -> None:
-    scan = HeaderScan([HTML, (b"Content-Security-Policy", csp)])
+    scan = scanned([HTML, (b"Content-Security-Policy", csp)])
     assert scan.csp == csp
     assert scan.nonce() == nonce
 
