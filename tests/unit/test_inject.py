@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,11 +12,16 @@ from consentkit.core.inject import Injector
 SNIPPET = "<aside>แบนเนอร์</aside>".encode()
 
 
+#: A closing tag: its name ends at whitespace, ``/`` or ``>`` (not at the end of the body).
+CLOSING = re.compile(rb"</body[\t\n\f\r />]", re.IGNORECASE)
+
+
 def inject_whole(body: bytes) -> bytes:
-    index = body.lower().find(b"</body")
-    if index < 0:
+    """For bodies without comments or raw-text elements: before the first closing tag."""
+    match = CLOSING.search(body)
+    if match is None:
         return body + SNIPPET
-    return body[:index] + SNIPPET + body[index:]
+    return body[: match.start()] + SNIPPET + body[match.start() :]
 
 
 def run(chunks: list[bytes]) -> tuple[bytes, list[bytes]]:

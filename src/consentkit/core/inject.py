@@ -1,75 +1,176 @@
-"""Streaming insertion of a snippet before ``</body>``.
+"""Insertion of a snippet before a page's real ``</body>``, as the body streams by.
 
-The body is never buffered: each chunk goes out as it comes, less the few bytes at its end
-that could be the start of a ``</body>`` split across chunks.
+The snippet goes before the first ``</body`` that an HTML tokenizer reads as a tag: one inside
+a comment, or in the text of a ``script``, ``style``, ``textarea``, ``title``, ``xmp``,
+``iframe``, ``noembed``, ``noframes`` or ``noscript`` element, is text. A page with none gets
+the snippet at its end.
+
+A body in one piece (:meth:`Injector.whole`) and a stream (:meth:`Injector.feed`) run the same
+scanner, so they agree for every split of the same bytes. It jumps from one place that could
+start such a tag to the next with compiled patterns, never byte by byte in Python. A stream is
+never buffered: a chunk goes out at once, less the few bytes at its end that could begin a tag
+split across chunks.
 """
 
 from __future__ import annotations
 
-_MARKER = b"</body"
-_KEEP = len(_MARKER) - 1
+import re
+from typing import TypeAlias
+
+_NAME_ENDS = rb"(?=[\t\n\f\r />])"
+
+#: Elements whose content is text up to their own end tag (raw text and RCDATA).
+_RAW_TEXT = (
+    b"script",
+    b"style",
+    b"textarea",
+    b"title",
+    b"xmp",
+    b"iframe",
+    b"noembed",
+    b"noframes",
+    b"noscript",
+)
+#: What the scanner looks for in markup, after ``<``.
+_TOKENS = (b"!--", b"/body", *_RAW_TEXT)
+
+
+def _any_case(text: bytes) -> bytes:
+    """A pattern for ``text`` in any case, as classes (``[sS][cC]…``), which keep the regular
+    expression engine on its fast paths where a case-insensitive flag would not."""
+    return b"".join(
+        b"[%c%c]" % (c, c - 32) if 97 <= c <= 122 else re.escape(bytes([c])) for c in text
+    )
+
+
+def _column(index: int) -> bytes:
+    """A class of every byte that a token has at ``index``, in either case."""
+    found = {token[index] for token in _TOKENS}
+    found |= {c - 32 for c in found if 97 <= c <= 122}
+    return b"[" + b"".join(re.escape(bytes([c])) for c in sorted(found)) + b"]"
+
+
+#: A token in markup. Most tags fail the first three classes at once; what passes them is
+#: checked as a whole by one look behind, and only then told apart.
+_TOKEN = re.compile(
+    b"<"
+    + _column(0)
+    + _column(1)
+    + _column(2)
+    + b"(?<=<(?:"
+    + b"|".join(_any_case(t[:3]) for t in _TOKENS)
+    + b"))(?:"
+    + b"|".join(
+        b"(?<=" + _any_case(t[:3]) + b")" + _any_case(t[3:]) + (b"" if t == b"!--" else _NAME_ENDS)
+        for t in _TOKENS
+    )
+    + b")"
+)
+
+#: A scanner state: the pattern that ends it, the most bytes from the start of a match that
+#: decide it, and the byte every match starts with.
+_State: TypeAlias = tuple[re.Pattern[bytes], int, bytes]
+_IN_MARKUP: _State = (_TOKEN, 1 + max(map(len, _TOKENS)) + 1, b"<")
+_IN_COMMENT: _State = (re.compile(rb"--!?>"), 4, b"-")
+_IN_TEXT: dict[bytes, _State] = {
+    name: (re.compile(b"</" + _any_case(name) + _NAME_ENDS), len(name) + 3, b"<")
+    for name in _RAW_TEXT
+}
 
 
 class Injector:
-    """Inserts ``snippet`` once: before the first ``</body`` (any case) found, else at the end.
+    """Inserts ``snippet`` once, before the page's real ``</body>`` (else at its end).
 
-    Feed it the body's chunks in order, then call :meth:`finish`; the output is exactly
-    ``len(snippet)`` bytes longer than the input, so a ``Content-Length`` can be fixed up front.
+    Feed it the body's chunks in order, then call :meth:`finish`, or give it the whole body to
+    :meth:`whole`; the output is exactly ``len(snippet)`` bytes longer than the input, so a
+    ``Content-Length`` can be fixed up front.
     """
 
-    __slots__ = ("_done", "_snippet", "_tail")
+    __slots__ = ("_held", "_snippet", "_state")
 
     def __init__(self, snippet: bytes) -> None:
         self._snippet = snippet
-        self._tail = b""
-        self._done = False
+        self._held = b""
+        #: Where the scanner is; ``None`` once the snippet is in (the rest passes through).
+        self._state: _State | None = _IN_MARKUP
 
     def feed(self, chunk: bytes) -> bytes:
         """The bytes that can be sent now for this chunk."""
-        if self._done:
+        state = self._state
+        if state is None:
             return chunk
-        data = self._tail + chunk if self._tail else chunk
-        index = data.lower().find(_MARKER)
-        if index >= 0:
-            self._done = True
-            self._tail = b""
-            return data[:index] + self._snippet + data[index:]
-        if len(data) <= _KEEP:
-            self._tail = data
-            return b""
-        self._tail = data[-_KEEP:]
-        return data[:-_KEEP]
+        data = self._held + chunk if self._held else chunk
+        return self._scanned(data, state, False)
 
     def whole(self, body: bytes) -> bytes:
-        """A complete body that arrived in one piece, with the snippet inserted.
-
-        Searched from its end: before the *last* ``</body`` (any case), else at the end. A
-        page's closing tag sits near its end, so this reads a few bytes where :meth:`feed` reads
-        them all, and it is the right tag when a script or comment earlier in the page holds
-        the text ``</body>``. Only for a fresh injector; otherwise it is :meth:`feed` then
-        :meth:`finish`.
-        """
-        if self._done or self._tail:
+        """A complete body that arrived in one piece, with the snippet inserted; the same as
+        :meth:`feed` then :meth:`finish`."""
+        if self._state is not _IN_MARKUP or self._held:
             return self.feed(body) + self.finish()
-        self._done = True
-        index = _last_marker(body)
+        self._state = None
+        index = _scan(body, _IN_MARKUP, True)[0]
         if index < 0:
             return body + self._snippet
         view = memoryview(body)  # joined from views: the page is copied once, not twice
         return b"".join((view[:index], self._snippet, view[index:]))
 
     def finish(self) -> bytes:
-        """The rest: the held-back tail, with the snippet if no ``</body`` was seen."""
-        if self._done:
+        """The rest: the held-back bytes, with the snippet if it is still to go in."""
+        state = self._state
+        if state is None:
             return b""
-        self._done = True
-        tail, self._tail = self._tail, b""
-        return tail + self._snippet
+        data, self._held = self._held, b""
+        return self._scanned(data, state, True)
+
+    def _scanned(self, data: bytes, state: _State, final: bool) -> bytes:
+        """``data`` of a document, scanned from ``state``: what can go out now."""
+        index, resume, state = _scan(data, state, final)
+        if index >= 0:
+            self._state = None
+            self._held = b""
+            view = memoryview(data)
+            return b"".join((view[:index], self._snippet, view[index:]))
+        if final:
+            self._state = None
+            return data + self._snippet
+        self._state = state
+        if resume == len(data):
+            self._held = b""
+            return data
+        self._held = data[resume:]
+        return data[:resume]
 
 
-def _last_marker(data: bytes) -> int:
-    """Where the last ``</body`` (any case) of ``data`` starts, or -1."""
-    index = data.rfind(_MARKER)
-    start = index + 1 if index >= 0 else 0
-    later = data[start:].lower().rfind(_MARKER)  # one in another case after the last lower-case
-    return start + later if later >= 0 else index
+def _scan(data: bytes, state: _State, final: bool) -> tuple[int, int, _State]:
+    """Look through ``data``, from its start in ``state``, for the real ``</body``.
+
+    Returns where it starts (or -1), where a later scan must resume (the bytes before that are
+    settled) and in which state. Unless ``final``, a match counts only once every byte that
+    decides it is there; the bytes from the first one that could begin a match still to come
+    are left for the next scan.
+    """
+    size = len(data)
+    pos = 0
+    while True:
+        pattern, need, lead = state
+        match = pattern.search(data, pos)
+        if match is None or (not final and match.start() > size - need):
+            if final:
+                return -1, size, state
+            held = data.find(lead, max(pos, size - need + 1))
+            return -1, size if held < 0 else held, state
+        pos = match.end()
+        if state is not _IN_MARKUP:
+            state = _IN_MARKUP
+            continue
+        token = data[match.start() + 1 : pos].lower()
+        if token == b"/body":
+            return match.start(), pos, state
+        if token != b"!--":
+            state = _IN_TEXT[token]
+        elif data.startswith(b">", pos):  # <!--> : a comment that closes at once
+            pos += 1
+        elif data.startswith(b"->", pos):
+            pos += 2
+        else:
+            state = _IN_COMMENT
