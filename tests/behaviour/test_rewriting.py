@@ -1,9 +1,10 @@
 """Rewriting the response: Content-Length, chunk boundaries, the closing tag, what is left
 untouched (encoded, empty, partial, non-HTML, partials for htmx and Turbo, HEAD), ETag, Vary,
-error pages."""
+error pages; the real closing tag, and fragments (Trust findings 7 and 8)."""
 
 from __future__ import annotations
 
+from ..support.apps import ROUTES
 from ..support.harness import Client
 from .helpers import BANNER, vary_tokens
 from .table import case, table_test
@@ -32,8 +33,8 @@ def closing_tag_in_capitals(client: Client) -> None:
 
 @case
 def page_without_closing_body(client: Client) -> None:
-    text = client.request("GET", "/nobody").text
-    assert text.startswith("<p>no closing tag")
+    text = client.request("GET", "/nobody-page").text
+    assert text.startswith("<!doctype html><p>ไม่มีแท็กปิด")
     assert BANNER in text
 
 
@@ -90,6 +91,34 @@ def vary_merged(client: Client) -> None:
 def error_pages_get_the_banner(client: Client) -> None:
     response = client.request("GET", "/not-found")
     assert response.status == 404 and BANNER in response.text
+
+
+@case
+def closing_tag_in_a_head_script_split_across_chunks(client: Client) -> None:
+    text = client.request("GET", "/script-in-head").text
+    assert text.count(BANNER) == 1
+    assert text.index("</script>") < text.index(BANNER) < text.rindex("</body>")
+    assert 'var end = "</body>";</script>' in text
+
+
+@case("path", ["/hello", "/items", "/nobody"])
+def fragments_get_no_banner_and_keep_their_framing(client: Client, path: str) -> None:
+    _, headers, chunks = ROUTES[path]
+    response = client.request("GET", path)
+    assert response.body == b"".join(chunks)
+    assert BANNER.encode() not in response.body and b"consentkit" not in response.body
+    declared = dict((k.lower(), v) for k, v in headers)
+    if "content-length" in declared:
+        assert response.header("content-length") == declared["content-length"]
+    assert response.header("etag") == declared.get("etag")
+
+
+@case
+def document_after_a_bom_whitespace_and_a_comment(client: Client) -> None:
+    body = client.request("GET", "/bom-comment").body
+    assert body.startswith(b"\xef\xbb\xbf\n  <!-- ")
+    assert body.count(BANNER.encode()) == 1
+    assert body.index(b"-->") < body.index(BANNER.encode()) < body.rindex(b"</body>")
 
 
 test_rewriting = table_test(__name__)

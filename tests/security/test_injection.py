@@ -1,5 +1,5 @@
-"""Where the banner goes: before the page's real ``</body>``, never inside a script, a style, a
-comment or a textarea, whether the page comes in one piece or in any chunks.
+"""Where the banner goes: into whole documents only, before the real ``</body>``, never inside
+a script, a style, a comment or a textarea, whether the page comes in one piece or in chunks.
 
 The oracle below reads a page byte by byte, as the HTML tokenizer does for the tags that
 matter; the injector must agree with it for pages built from hostile pieces and every split.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consentkit.core.inject import Injector
+from consentkit.core.inject import DECIDE_WITHIN, Injector
 
 SNIPPET = '<div id="consentkit-banner" lang="th">ยินยอมคุกกี้</div>'.encode()
 RAW_TEXT = [b"script", b"style", b"textarea", b"title", b"xmp", b"iframe"]
@@ -63,8 +63,31 @@ def real_closing_tag(page: bytes) -> int | None:
     return None
 
 
+def is_document(page: bytes) -> bool:
+    """Whether the first tag, after a BOM, whitespace and comments, opens a document."""
+    start = page[:DECIDE_WITHIN]
+    index = 3 if start.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        while index < len(start) and start[index] in b"\t\n\f\r ":
+            index += 1
+        if start.startswith(b"<!--", index):
+            index = _after_comment(start, index + 4)
+        elif start.startswith(b"<?", index):
+            index = start.find(b">", index) + 1 or -1
+        else:
+            break
+        if index < 0:
+            return False
+    lower = start.lower()
+    return lower.startswith(b"<!doctype", index) or any(
+        _tag_at(lower, start, index, name) for name in (b"<html", b"<head", b"<body")
+    )
+
+
 def expected(page: bytes) -> bytes:
-    """The page with the snippet where the contract puts it."""
+    """The page with the snippet where the contract puts it (a fragment gets none)."""
+    if not is_document(page):
+        return page
     at = real_closing_tag(page)
     return page + SNIPPET if at is None else page[:at] + SNIPPET + page[at:]
 
@@ -80,6 +103,11 @@ def split(page: bytes, cuts: list[int]) -> list[bytes]:
 
 
 PIECES = [
+    "\ufeff",
+    "<?xml version='1.0'?>",
+    "Hello, World!",
+    "<h1>รายการ</h1>",
+    "<header>",
     "<!doctype html>",
     "<html lang=th>",
     "<HEAD>",
@@ -171,3 +199,29 @@ def test_a_long_script_streams_without_being_held() -> None:
     assert len(first) >= 90_000 and len(second) >= 14_000  # all but a few bytes go out
     rest = injector.feed(b"ipt></body>") + injector.finish()
     assert rest.endswith(SNIPPET + b"</body>")
+
+
+@settings(max_examples=200)
+@given(PAGES, CUTS)
+def test_a_stream_holds_back_only_its_undecided_start_or_a_split_tag(
+    page: bytes, cuts: list[int]
+) -> None:
+    injector = Injector(SNIPPET)
+    taken = given_out = 0
+    for chunk in split(page, cuts):
+        taken += len(chunk)
+        out = injector.feed(chunk)
+        given_out += len(out) - (len(SNIPPET) if SNIPPET in out else 0)
+        held = taken - given_out
+        assert held < DECIDE_WITHIN if injector.document is None else held <= len(b"</textarea")
+
+
+def test_a_fragment_in_chunks_is_the_app_s_bytes() -> None:
+    for page in (b"Hello, World!", "<h1>รายการ</h1><p>สินค้า</p></body>".encode()):
+        assert streamed([page[:3], page[3:9], page[9:]]) == page == Injector(SNIPPET).whole(page)
+
+
+def test_a_document_after_a_bom_whitespace_and_a_comment_split_byte_by_byte() -> None:
+    page = "\ufeff\n  <!-- หน้าแรก </body> --><!DOCTYPE html><body>สวัสดี</body>".encode()
+    assert streamed([page[i : i + 1] for i in range(len(page))]) == expected(page)
+    assert SNIPPET in expected(page)

@@ -1,23 +1,44 @@
-"""Insertion of a snippet before a page's real ``</body>``, as the body streams by.
+"""Insertion of a snippet before a document's real ``</body>``, as the body streams by.
+
+Only a whole document gets the snippet: one whose first tag, after whitespace, a BOM and
+comments (``<?…>`` too, which HTML reads as a comment), is ``<!doctype``, ``<html``, ``<head``
+or ``<body``, in any case, within its first :data:`DECIDE_WITHIN` bytes. A fragment (``Hello``,
+``<h1>…``) passes untouched.
 
 The snippet goes before the first ``</body`` that an HTML tokenizer reads as a tag: one inside
 a comment, or in the text of a ``script``, ``style``, ``textarea``, ``title``, ``xmp``,
-``iframe``, ``noembed``, ``noframes`` or ``noscript`` element, is text. A page with none gets
-the snippet at its end.
+``iframe``, ``noembed``, ``noframes`` or ``noscript`` element, is text. A document with none
+gets the snippet at its end.
 
 A body in one piece (:meth:`Injector.whole`) and a stream (:meth:`Injector.feed`) run the same
 scanner, so they agree for every split of the same bytes. It jumps from one place that could
 start such a tag to the next with compiled patterns, never byte by byte in Python. A stream is
 never buffered: a chunk goes out at once, less the few bytes at its end that could begin a tag
-split across chunks.
+split across chunks (and, until its first tag shows whether it is a document, its start).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
+#: How far into a body its first tag is looked for; a body that shows none by then (only
+#: whitespace and comments) is taken for a fragment. Also the most a stream holds back.
+DECIDE_WITHIN: Final = 4096
+
+_SPACE = rb"[\t\n\f\r ]"
 _NAME_ENDS = rb"(?=[\t\n\f\r />])"
+_COMMENT = (
+    # Closed by the first -->, --!> (or at once: <!--> and <!--->), never by a later one.
+    rb"<!--(?:-?>|(?!-?>)[^-]*(?:-(?!-!?>)[^-]*)*--!?>)"
+)
+_PROLOGUE = (
+    rb"(?:\xef\xbb\xbf)?" + _SPACE + rb"*(?:(?:" + _COMMENT + rb"|<\?[^>]*>)" + _SPACE + rb"*)*"
+)
+_DOCUMENT = re.compile(_PROLOGUE + rb"<(?:!doctype|(?:html|head|body)" + _NAME_ENDS + rb")", re.I)
+_PROLOGUE_ONLY = re.compile(_PROLOGUE)
+#: What a body's start may still become, when it is no more than a beginning of one of these.
+_OPENINGS = (b"<!--", b"<?", b"<!doctype", b"<html", b"<head", b"<body")
 
 #: Elements whose content is text up to their own end tag (raw text and RCDATA).
 _RAW_TEXT = (
@@ -79,20 +100,23 @@ _IN_TEXT: dict[bytes, _State] = {
 
 
 class Injector:
-    """Inserts ``snippet`` once, before the page's real ``</body>`` (else at its end).
+    """Inserts ``snippet`` once, into a document, before its real ``</body>`` (else at its end).
 
     Feed it the body's chunks in order, then call :meth:`finish`, or give it the whole body to
-    :meth:`whole`; the output is exactly ``len(snippet)`` bytes longer than the input, so a
-    ``Content-Length`` can be fixed up front.
+    :meth:`whole`. :attr:`document` says, as soon as the body's start has shown it, whether the
+    output is ``len(snippet)`` bytes longer than the input (a document) or the input itself (a
+    fragment); until then :meth:`feed` holds the body back.
     """
 
-    __slots__ = ("_held", "_snippet", "_state")
+    __slots__ = ("_held", "_snippet", "_state", "document")
 
     def __init__(self, snippet: bytes) -> None:
         self._snippet = snippet
         self._held = b""
-        #: Where the scanner is; ``None`` once the snippet is in (the rest passes through).
+        #: Where the scanner is; ``None`` once nothing is left to do (the rest passes through).
         self._state: _State | None = _IN_MARKUP
+        #: Whether the body is a document, ``None`` while its start does not show it yet.
+        self.document: bool | None = None
 
     def feed(self, chunk: bytes) -> bytes:
         """The bytes that can be sent now for this chunk."""
@@ -100,14 +124,27 @@ class Injector:
         if state is None:
             return chunk
         data = self._held + chunk if self._held else chunk
+        if self.document is None:
+            document = _is_document(data, len(data) >= DECIDE_WITHIN)
+            if document is None:
+                self._held = data
+                return b""
+            self.document = document
+            if not document:
+                self._state = None
+                self._held = b""
+                return data
         return self._scanned(data, state, False)
 
     def whole(self, body: bytes) -> bytes:
-        """A complete body that arrived in one piece, with the snippet inserted; the same as
-        :meth:`feed` then :meth:`finish`."""
-        if self._state is not _IN_MARKUP or self._held:
+        """A complete body that arrived in one piece, with the snippet inserted if it is a
+        document; the same as :meth:`feed` then :meth:`finish`."""
+        if self.document is not None or self._held:
             return self.feed(body) + self.finish()
         self._state = None
+        self.document = _DOCUMENT.match(body, 0, DECIDE_WITHIN) is not None
+        if not self.document:
+            return body
         index = _scan(body, _IN_MARKUP, True)[0]
         if index < 0:
             return body + self._snippet
@@ -120,6 +157,11 @@ class Injector:
         if state is None:
             return b""
         data, self._held = self._held, b""
+        if self.document is None:
+            self.document = _is_document(data, True)
+        if not self.document:
+            self._state = None
+            return data
         return self._scanned(data, state, True)
 
     def _scanned(self, data: bytes, state: _State, final: bool) -> bytes:
@@ -139,6 +181,26 @@ class Injector:
             return data
         self._held = data[resume:]
         return data[:resume]
+
+
+def _is_document(start: bytes, final: bool) -> bool | None:
+    """Whether a body beginning with ``start`` is a document; ``None`` when more of it could
+    still tell (never when ``final``: no more is coming, or enough was read)."""
+    if _DOCUMENT.match(start, 0, DECIDE_WITHIN) is not None:
+        return True
+    if final:
+        return False
+    prologue = _PROLOGUE_ONLY.match(start)
+    end = prologue.end() if prologue is not None else 0
+    rest = start[end:]
+    if rest.startswith((b"<!--", b"<?")):
+        return None  # a comment not closed yet
+    if end == 0 and b"\xef\xbb\xbf".startswith(rest):
+        return None  # nothing yet, or the start of a BOM
+    beginning = rest[:9].lower()
+    if len(rest) < 9 and any(opening.startswith(beginning) for opening in _OPENINGS):
+        return None
+    return False
 
 
 def _scan(data: bytes, state: _State, final: bool) -> tuple[int, int, _State]:

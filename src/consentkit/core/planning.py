@@ -113,7 +113,11 @@ class HeaderScan:
 
 class ResponsePlan:
     """The headers to send instead of the app's, and the injector for the body (``None``: the
-    body passes untouched). ``app_length`` is the app's ``Content-Length`` when it gave one."""
+    body passes untouched). ``app_length`` is the app's ``Content-Length`` when it gave one.
+
+    With an injector, :attr:`headers` hold for a whole document (the snippet's length added);
+    the body's start decides (:attr:`.Injector.document`), so an adapter holds the start until
+    then and sends :meth:`headers_for_unrewritten_body` for a fragment."""
 
     __slots__ = ("_plain", "app_length", "headers", "injector")
 
@@ -130,8 +134,9 @@ class ResponsePlan:
         self._plain = plain
 
     def headers_for_unrewritten_body(self) -> Headers:
-        """The headers to send if the body turns out not to be rewritable after all (an ASGI
-        ``http.response.pathsend``): gated, with the app's own framing."""
+        """The headers to send if the body turns out not to get the snippet after all (a
+        fragment, not a whole document; an ASGI ``http.response.pathsend``): gated, with the
+        app's own framing."""
         return self.headers if self._plain is None else _edited(*self._plain)
 
 
