@@ -233,3 +233,19 @@ def test_a_held_start_replaced_with_exc_info_goes_down_once_with_it() -> None:
     [(status, _, exc_info)] = downstream.calls
     assert status.startswith("500") and exc_info is not None and exc_info[0] is ValueError
     assert BANNER in body
+
+
+def test_flask_s_own_options_answer_is_left_alone() -> None:
+    import flask
+
+    app = flask.Flask(__name__)
+
+    @app.get("/")
+    def home() -> str:
+        return "<!doctype html><html><body>หน้าแรก</body></html>"
+
+    client = WsgiClient(ConsentWSGIMiddleware(app.wsgi_app, **OPTIONS))
+    response = client.request("OPTIONS", "/")
+    assert response.status == 200 and "GET" in (response.header("allow") or "")
+    assert response.body == b"" and response.header("content-length") == "0"
+    assert BANNER in client.request("GET", "/").body

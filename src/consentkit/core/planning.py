@@ -150,7 +150,12 @@ class Planner:
 
     def plan(self, x: Exchange, status: int, headers: Sequence[Header]) -> ResponsePlan | None:
         """What to change in the app's response; ``None`` when it passes untouched (the usual
-        API response: no page, no cookie to gate)."""
+        API response: no page, no cookie to gate).
+
+        A ``HEAD`` of a page that a ``GET`` would give a snippet gets the ``GET``'s ``Vary``,
+        and loses its ``Content-Length`` and strong ``ETag``: the ``GET`` adds the snippet only
+        if the body is a whole document, which a ``HEAD`` cannot show, so any length it gave
+        could be wrong; none is better."""
         scan = HeaderScan(headers)
         refused = x.refused_cookies if x.cookies.gated else ()
         if not (scan.is_html or scan.cookie_at or refused):
@@ -162,14 +167,23 @@ class Planner:
         if self._statistics is not None and status == 200 and request.method == "GET":
             self._statistics.record(x.consent)
         undecided = x.stored is None
-        snippet = self._snippet(x, undecided, scan) if _rewritable(x, status, scan) else None
-        tokens = _VARY_BANNER if undecided and snippet is not None else _VARY_COOKIE
+        snippet = None
+        unknown_length = False  # a HEAD of a page that a GET would give a snippet
+        if _rewritable(x, status, scan):
+            if request.method == "HEAD":
+                unknown_length = undecided or bool(x.granted)
+            else:
+                snippet = self._snippet(x, undecided, scan)
+        banner = undecided and (snippet is not None or unknown_length)
+        tokens = _VARY_BANNER if banner else _VARY_COOKIE
         replaced: dict[int, Header] = {}
         if scan.vary_at < 0:  # the usual case: the app sets no Vary
             added.append((b"vary", tokens))
         else:
             replaced[scan.vary_at] = (b"vary", merged_vary[headers[scan.vary_at][1], tokens])
         if snippet is None:
+            if unknown_length:
+                dropped = [*dropped, *scan.framing_at]
             return ResponsePlan(_edited(headers, replaced, dropped, added))
         plain = (headers, dict(replaced), dropped, added)  # before the framing is fixed
         if scan.odd_framing:  # a server frames the body itself
@@ -226,12 +240,13 @@ class Planner:
 
 
 def _rewritable(x: Exchange, status: int, scan: HeaderScan) -> bool:
-    """Whether a page's body may get a snippet: a plain (not encoded) full body, for a method
-    that has one, with a status whose body is a page (not a redirect, 204, 206 or 1xx), and
-    not part of a page (htmx, Turbo Frames)."""
+    """Whether a page's body may get a snippet (for a ``HEAD``: would, for a ``GET``): a
+    plain (not encoded) full body, with a status whose body is a page (not a redirect, 204,
+    206 or 1xx), not part of a page (htmx, Turbo Frames), and not the answer to an
+    ``OPTIONS`` (which Flask, for one, sends itself, as ``text/html``)."""
     if scan.encoded or status < 200 or 300 <= status < 400 or status in (204, 206):
         return False
-    return x.request.method != "HEAD" and not x.request.is_partial
+    return x.request.method != "OPTIONS" and not x.request.is_partial
 
 
 def _merge_vary(key: tuple[bytes, bytes]) -> bytes:
