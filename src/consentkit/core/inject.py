@@ -6,9 +6,8 @@ or ``<body``, in any case, within its first :data:`DECIDE_WITHIN` bytes. A fragm
 ``<h1>…``) passes untouched.
 
 The snippet goes before the first ``</body`` that an HTML tokenizer reads as a tag: one inside
-a comment, or in the text of a ``script``, ``style``, ``textarea``, ``title``, ``xmp``,
-``iframe``, ``noembed``, ``noframes`` or ``noscript`` element, is text. A document with none
-gets the snippet at its end.
+a comment, or in the text of a ``script``, ``style``, ``textarea``, ``title``, ``iframe`` or
+``noscript`` element, is text. A document with none gets the snippet at its end.
 
 A body in one piece (:meth:`Injector.whole`) and a stream (:meth:`Injector.feed`) run the same
 scanner, so they agree for every split of the same bytes. It jumps from one place that could
@@ -40,20 +39,12 @@ _PROLOGUE_ONLY = re.compile(_PROLOGUE)
 #: What a body's start may still become, when it is no more than a beginning of one of these.
 _OPENINGS = (b"<!--", b"<?", b"<!doctype", b"<html", b"<head", b"<body")
 
-#: Elements whose content is text up to their own end tag (raw text and RCDATA).
-_RAW_TEXT = (
-    b"script",
-    b"style",
-    b"textarea",
-    b"title",
-    b"xmp",
-    b"iframe",
-    b"noembed",
-    b"noframes",
-    b"noscript",
-)
-#: What the scanner looks for in markup, after ``<``.
-_TOKENS = (b"!--", b"/body", *_RAW_TEXT)
+#: Elements whose content is text up to their own end tag (raw text and RCDATA). The obsolete
+#: xmp, noembed and noframes are left out: a page that puts ``</body>`` in one is not worth
+#: letting far more ordinary tags through the classes below.
+_RAW_TEXT = (b"script", b"style", b"textarea", b"title", b"iframe", b"noscript")
+#: The tags the scanner looks for in markup, after ``<`` (and ``!--``, a comment).
+_TAGS = (b"/body", *_RAW_TEXT)
 
 
 def _any_case(text: bytes) -> bytes:
@@ -64,34 +55,30 @@ def _any_case(text: bytes) -> bytes:
     )
 
 
-def _column(index: int) -> bytes:
-    """A class of every byte that a token has at ``index``, in either case."""
-    found = {token[index] for token in _TOKENS}
+def _column(tokens: tuple[bytes, ...], index: int) -> bytes:
+    """A class of every byte that one of ``tokens`` has at ``index``, in either case."""
+    found = {token[index] for token in tokens}
     found |= {c - 32 for c in found if 97 <= c <= 122}
     return b"[" + b"".join(re.escape(bytes([c])) for c in sorted(found)) + b"]"
 
 
-#: A token in markup. Most tags fail the first three classes at once; what passes them is
-#: checked as a whole by one look behind, and only then told apart.
+#: A comment or a tag the scanner cares about. Classes, one per byte after ``<``, that nearly
+#: every other tag fails at once (``</tr>``, ``<strong>`` and ``</option>`` too); what passes
+#: them is told apart by a look behind.
 _TOKEN = re.compile(
     b"<"
-    + _column(0)
-    + _column(1)
-    + _column(2)
-    + b"(?<=<(?:"
-    + b"|".join(_any_case(t[:3]) for t in _TOKENS)
-    + b"))(?:"
-    + b"|".join(
-        b"(?<=" + _any_case(t[:3]) + b")" + _any_case(t[3:]) + (b"" if t == b"!--" else _NAME_ENDS)
-        for t in _TOKENS
-    )
-    + b")"
+    + b"".join(_column((b"!--", *_TAGS), index) for index in range(3))
+    + b"(?:"
+    + _column(_TAGS, 3)
+    + b"(?:"
+    + b"|".join(b"(?<=<" + _any_case(t[:4]) + b")" + _any_case(t[4:]) + _NAME_ENDS for t in _TAGS)
+    + b")|(?<=<!--))"
 )
 
 #: A scanner state: the pattern that ends it, the most bytes from the start of a match that
 #: decide it, and the byte every match starts with.
 _State: TypeAlias = tuple[re.Pattern[bytes], int, bytes]
-_IN_MARKUP: _State = (_TOKEN, 1 + max(map(len, _TOKENS)) + 1, b"<")
+_IN_MARKUP: _State = (_TOKEN, 1 + max(map(len, _TAGS)) + 1, b"<")
 _IN_COMMENT: _State = (re.compile(rb"--!?>"), 4, b"-")
 _IN_TEXT: dict[bytes, _State] = {
     name: (re.compile(b"</" + _any_case(name) + _NAME_ENDS), len(name) + 3, b"<")
