@@ -7,8 +7,9 @@ the engine, applies the engine's plan to the response messages, and reads and se
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Generator, MutableMapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from .consent_log import ConsentLog
 from .core.endpoints import MAX_BODY, Response
@@ -112,7 +113,7 @@ class ConsentMiddleware:
         elif x.is_endpoint:
             await self._answer(x, scope, receive, send)
         else:
-            await self.app(scope, receive, _SendRewriter(x, send, scope.get("extensions")).send)
+            await self.app(scope, receive, _SendRewriter(x, send).send)
 
     async def _answer(self, x: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _read_body(receive) if self.engine.reads_body(x) else None
@@ -139,8 +140,6 @@ class ConsentMiddleware:
 
 #: Where each header the core reads is found in the request's header dict.
 _HEADER_KEYS = {name: name.encode("latin-1") for name in REQUEST_HEADERS}
-#: ASGI extensions by which an app may send a body that is not bytes in messages.
-_UNREWRITABLE = frozenset({"http.response.pathsend", "http.response.zerocopysend"})
 _ADDRESS_HEADER_NAMES = frozenset(name.encode("latin-1") for name in ADDRESS_HEADERS)
 _DEFAULT_SCHEME = {"http": "http", "websocket": "ws"}
 
@@ -182,30 +181,38 @@ def _mask(scope: Scope, x: Exchange) -> None:
 class _SendRewriter:
     """Applies the engine's plan to one response as its messages go by.
 
+    A page that may get a snippet has its start held until its body shows whether it is a
+    document (the planned headers, the snippet's length in ``Content-Length``) or a fragment
+    (the app's own framing): usually the first body message, which follows the start at once;
+    a first chunk too short to tell (whitespace, an unfinished comment) holds it a little longer
+    (see :data:`~consentkit.core.inject.DECIDE_WITHIN`). Then the body streams. A body sent
+    another way (``http.response.pathsend``) gets the start with the app's own framing.
+
     Kept apart from the exchange: the exchange is in the scope, and the server's ``send``
     often holds the scope (uvicorn's per-request cycle does), so an exchange holding that
     ``send`` would leave a reference cycle behind every request.
     """
 
-    __slots__ = ("extensions", "injector", "pending", "plan", "send_downstream", "x")
+    __slots__ = ("injector", "pending", "plan", "send_downstream", "x")
     pending: Message | None
     plan: ResponsePlan
 
-    def __init__(self, x: Exchange, send: Send, extensions: dict[str, Any] | None) -> None:
+    def __init__(self, x: Exchange, send: Send) -> None:
         self.x = x
         self.send_downstream = send
-        self.extensions = extensions  # the server's offer, from the scope
         self.injector: Injector | None = None  # set while a response is being rewritten
-        # pending (a start held until its body comes) and plan are set with the injector.
+        # pending (the start, held until the body decides) and plan are set with the injector.
 
     def send(self, message: Message) -> Awaitable[None]:
         """The ``send`` the app is given. A plain function returning the downstream send's
         awaitable: a message that passes through costs no coroutine of ours, nor does a body
-        that is rewritten while its start is not held."""
+        that is rewritten once its start has gone."""
         if self.injector is not None:
-            if self.pending is None and message["type"] == "http.response.body":
+            if self.pending is not None:
+                return self._rewrite(message)
+            if message["type"] == "http.response.body":
                 return self.send_downstream({**message, "body": self._inject(message)})
-            return self._rewrite(message)
+            return self.send_downstream(message)
         if message["type"] != "http.response.start":
             return self.send_downstream(message)
         x = self.x
@@ -216,14 +223,8 @@ class _SendRewriter:
             return self.send_downstream({**message, "headers": plan.headers})
         self.plan = plan
         self.injector = plan.injector
-        extensions = self.extensions
-        if extensions and not _UNREWRITABLE.isdisjoint(extensions):
-            # The app may answer with a body we cannot rewrite (a file to send by path): hold
-            # the start until the body shows which headers it needs.
-            self.pending = message
-            return _start_held_back()
-        self.pending = None
-        return self.send_downstream({**message, "headers": plan.headers})
+        self.pending = message
+        return _HELD
 
     def _inject(self, message: Message) -> bytes:
         """A body message's bytes with the snippet in (the injector is there)."""
@@ -235,19 +236,33 @@ class _SendRewriter:
         return injector.whole(message.get("body", b""))
 
     async def _rewrite(self, message: Message) -> None:
-        plan, send = self.plan, self.send_downstream
-        if message["type"] == "http.response.body":
-            if self.pending is not None:
-                await send({**self.pending, "headers": plan.headers})
-                self.pending = None
-            await send({**message, "body": self._inject(message)})
-            return
-        if self.pending is not None:
+        """A message while the start is held: the body that decides it, or what replaces one."""
+        injector, pending, send = self.injector, self.pending, self.send_downstream
+        assert injector is not None and pending is not None
+        if message["type"] != "http.response.body":
             # A body we cannot rewrite (http.response.pathsend, say): send it as it is.
-            await send({**self.pending, "headers": plan.headers_for_unrewritten_body()})
-            self.pending = None
+            held = injector.finish()  # what came before it, if anything: a fragment
+            self.pending = self.injector = None
+            await send({**pending, "headers": self.plan.headers_for_unrewritten_body()})
+            if held:
+                await send({"type": "http.response.body", "body": held, "more_body": True})
+            await send(message)
+            return
+        if message.get("more_body", False):
+            body = injector.feed(message.get("body", b""))
+        else:  # the whole body, or its last chunk (written here: a call saved per page)
             self.injector = None
-        await send(message)
+            body = injector.whole(message.get("body", b""))
+        document = injector.document
+        if document is None:
+            return  # too little yet to tell a document from a fragment: the injector holds it
+        self.pending = None
+        if document:
+            await send({**pending, "headers": self.plan.headers})
+        else:
+            self.injector = None  # a fragment: the rest passes untouched
+            await send({**pending, "headers": self.plan.headers_for_unrewritten_body()})
+        await send({**message, "body": body})
 
 
 async def _read_body(receive: Receive) -> bytes | None:
@@ -274,5 +289,17 @@ async def send_response(response: Response, send: Send) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-async def _start_held_back() -> None:
-    """What the app awaits for an ``http.response.start`` held back until the body comes."""
+class _Done:
+    """An awaitable that is done at once: what the app awaits for a start held back. Its
+    ``__await__`` is C (an empty iterator), so awaiting it costs no Python call."""
+
+    __slots__ = ()
+    if TYPE_CHECKING:
+
+        def __await__(self) -> Generator[None, None, None]: ...
+
+    else:
+        __await__ = staticmethod(partial(iter, ()))
+
+
+_HELD: Awaitable[None] = _Done()

@@ -19,6 +19,7 @@ from .core.endpoints import MAX_BODY
 from .core.engine import Engine
 from .core.exchange import Exchange
 from .core.inject import Injector
+from .core.planning import ResponsePlan
 from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
 from .lookup import EXCHANGE_KEY
 from .options import Settings
@@ -181,9 +182,25 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
 
 
 class _StartResponseRewriter:
-    """Applies the engine's plan to one response: its ``start_response`` and ``write()``."""
+    """Applies the engine's plan to one response: its ``start_response`` and ``write()``.
 
-    __slots__ = ("injector", "length", "start_response_downstream", "started", "write", "x")
+    For a page that may get a snippet, the downstream ``start_response`` is called only once
+    the body's first bytes show whether it is a document (the planned headers) or a fragment
+    (the app's own framing), as PEP 3333 allows: before the first non-empty chunk is yielded or
+    written. ``write()`` works at once: what is written before that is held.
+    """
+
+    __slots__ = (
+        "exc_info",
+        "injector",
+        "length",
+        "plan",
+        "start_response_downstream",
+        "started",
+        "status",
+        "write",
+        "x",
+    )
 
     def __init__(self, x: Exchange, start_response: StartResponse) -> None:
         self.x = x
@@ -191,7 +208,12 @@ class _StartResponseRewriter:
         self.injector: Injector | None = None
         self.length = -1  # the body's length, when known to come in one piece
         self.started = False
+        #: The downstream ``write``, once its ``start_response`` is called.
         self.write: Callable[[bytes], object] | None = None
+        #: The start held until the body decides: the plan, status and ``exc_info``.
+        self.plan: ResponsePlan | None = None
+        self.status = ""
+        self.exc_info: ExcInfo | None = None
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
@@ -204,28 +226,63 @@ class _StartResponseRewriter:
         x = self.x
         app_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
         plan = x.engine.plan(x, code, app_headers)
-        if plan is not None:
-            self.injector = plan.injector
-            self.length = plan.app_length
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in plan.headers]
-        else:
-            self.injector = None
         self.started = True
+        self.injector = None
+        if plan is not None:
+            if plan.injector is not None and self.write is None:
+                # Nothing has gone downstream yet: hold the start until the body decides.
+                self.plan, self.status, self.exc_info = plan, status, exc_info
+                self.injector = plan.injector
+                self.length = plan.app_length
+                return self._write
+            # A page whose start already went down (replaced, with exc_info): too late to rewrite.
+            out = plan.headers if plan.injector is None else plan.headers_for_unrewritten_body()
+            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in out]
+        self.plan = self.exc_info = None
         if exc_info is not None:
             write = self.start_response_downstream(status, headers, exc_info)
         else:
             write = self.start_response_downstream(status, headers)
         self.write = write
-        return write if self.injector is None else self._write
+        return write
+
+    def begin(self, document: bool) -> None:
+        """Call the downstream ``start_response`` held back, now that the body has shown
+        whether it is a ``document``: with the planned headers, or the app's framing."""
+        plan = self.plan
+        assert plan is not None
+        headers = []  # a loop, not a comprehension: a call saved per page
+        for name, value in plan.headers if document else plan.headers_for_unrewritten_body():
+            headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        exc_info, self.plan, self.exc_info = self.exc_info, None, None
+        if not document:
+            self.injector = None  # a fragment: the rest passes untouched
+        if exc_info is not None:
+            write = self.start_response_downstream(self.status, headers, exc_info)
+        else:
+            write = self.start_response_downstream(self.status, headers)
+        self.write = write
 
     def _write(self, data: bytes) -> None:
-        out = self.injector.feed(data) if self.injector is not None else data
-        if out and self.write is not None:
-            self.write(out)
+        """The ``write()`` the app is given while its start is held."""
+        injector = self.injector
+        if injector is not None:
+            data = injector.feed(data)
+            if self.write is None:
+                if injector.document is None:
+                    return  # held until more shows what the body is
+                self.begin(injector.document)
+        if data and self.write is not None:
+            self.write(data)
 
 
 class _RewrittenBody:
-    """The app's iterable, with the snippet injected; ``close()`` always reaches the app's."""
+    """The app's iterable, with the snippet injected; ``close()`` always reaches the app's.
+
+    Until the body's start shows whether it is a document, chunks are taken from the app and
+    held (at most :data:`~consentkit.core.inject.DECIDE_WITHIN` bytes), not yielded: nothing may
+    go to the server before its ``start_response`` is called.
+    """
 
     def __init__(self, iterable: Iterable[bytes], responder: _StartResponseRewriter) -> None:
         self._iterable = iterable
@@ -238,20 +295,30 @@ class _RewrittenBody:
             if injector is None:
                 yield chunk
                 continue
-            if len(chunk) == responder.length:  # the whole body at once: no need to scan it
+            if len(chunk) == responder.length:  # the whole body at once: no need to stream it
                 responder.injector = None
-                yield injector.whole(chunk)
-                continue
-            out = injector.feed(chunk)
+                out = injector.whole(chunk)
+            else:
+                out = injector.feed(chunk)
+            if responder.write is None:
+                if injector.document is None:
+                    continue  # too little yet to tell a document from a fragment
+                responder.begin(injector.document)
             if out:
                 yield out
         injector = responder.injector
         if injector is not None:
             responder.injector = None
-            yield injector.finish()
+            out = injector.finish()
+            if responder.write is None:
+                responder.begin(bool(injector.document))
+            if out:
+                yield out
 
     def close(self) -> None:
         """Close the app's iterable, as WSGI requires."""
+        responder = self._responder
+        responder.plan = responder.exc_info = None  # nothing held past the response
         close = getattr(self._iterable, "close", None)
         if close is not None:
             close()

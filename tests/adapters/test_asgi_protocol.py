@@ -94,17 +94,20 @@ def test_pathsend_is_forwarded_with_the_original_length() -> None:
     assert sent[1] == {"type": "http.response.pathsend", "path": "/srv/page.html"}
 
 
-def test_a_page_start_goes_out_before_its_body_when_nothing_else_could_come() -> None:
-    started_before_body: list[bool] = []
+def test_a_page_start_is_held_only_until_its_first_body_message_decides() -> None:
+    page = "<!doctype html><html><body><p>สวัสดี</p>".encode() + b"x" * 5000
+    rest = b"</body></html>"
+    length = b"%d" % (len(page) + len(rest))
+    headers = [(b"content-type", b"text/html"), (b"content-length", length)]
     sent: list[dict[str, Any]] = []
-
-    page = "<body>สวัสดี</body>".encode()
-    headers = [(b"content-type", b"text/html"), (b"content-length", b"%d" % len(page))]
+    seen: list[list[str]] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        started_before_body.append([m["type"] for m in sent] == ["http.response.start"])
-        await send({"type": "http.response.body", "body": page})
+        seen.append([m["type"] for m in sent])
+        await send({"type": "http.response.body", "body": page, "more_body": True})
+        seen.append([m["type"] for m in sent])
+        await send({"type": "http.response.body", "body": rest})
 
     async def server_send(message: dict[str, Any]) -> None:
         sent.append(message)
@@ -113,9 +116,12 @@ def test_a_page_start_goes_out_before_its_body_when_nothing_else_could_come() ->
         return {"type": "http.request", "body": b"", "more_body": False}
 
     asyncio.run(ConsentMiddleware(app, **OPTIONS)(http_scope(), receive, server_send))
-    assert started_before_body == [True]
-    length = int(dict(sent[0]["headers"])[b"content-length"])
-    assert b'id="consentkit-banner"' in sent[1]["body"] and length == len(sent[1]["body"])
+    # Held while the body could still be a fragment; out with the first chunk, not the last.
+    assert seen == [[], ["http.response.start", "http.response.body"]]
+    assert len(sent[1]["body"]) >= len(page) - 10
+    body = b"".join(m["body"] for m in sent[1:])
+    assert b'id="consentkit-banner"' in body
+    assert int(dict(sent[0]["headers"])[b"content-length"]) == len(body)
 
 
 def test_with_pathsend_offered_a_page_body_is_still_rewritten() -> None:
@@ -394,3 +400,30 @@ def test_coarser_truncation_can_be_configured() -> None:
     client, forwarded, ip = _seen_client(middleware, None)
     assert client == ("10.0.0.0", 5555) and forwarded == b"198.51.0.0, 10.0.0.0"
     assert ip == "198.51.0.0"
+
+
+def test_a_start_waits_while_the_first_chunks_cannot_tell_then_keeps_a_fragment_s_length() -> None:
+    chunks = [b"\n  ", "<!-- รายการ ".encode(), "--><h1>รายการ</h1>".encode()]
+    length = b"%d" % sum(map(len, chunks))
+    sent: list[dict[str, Any]] = []
+    seen: list[int] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/html"), (b"content-length", length)]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for index, chunk in enumerate(chunks):
+            seen.append(len(sent))
+            more = index < len(chunks) - 1
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+
+    async def server_send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    asyncio.run(ConsentMiddleware(app, **OPTIONS)(http_scope(), receive, server_send))
+    assert seen == [0, 0, 0]
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert dict(sent[0]["headers"])[b"content-length"] == length
+    assert sent[1]["body"] == b"".join(chunks) and sent[1]["more_body"] is False

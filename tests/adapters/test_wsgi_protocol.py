@@ -165,3 +165,87 @@ def test_links_use_the_paths_the_middleware_saw_under_a_dispatcher() -> None:
     client = WsgiClient(ConsentWSGIMiddleware(site, **OPTIONS))
     body = client.request("GET", "/shop/menu").body
     assert b'action="/_consent"' in body and b'value="/shop/menu"' in body
+
+
+class Downstream:
+    """A server's ``start_response`` that records its calls and what is written."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[tuple[str, str]], Any]] = []
+        self.written: list[bytes] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        self.calls.append((status, headers, exc_info))
+        return self.written.append
+
+
+ENVIRON = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "wsgi.url_scheme": "http"}
+
+
+def test_written_bytes_decide_the_start_and_a_fragment_keeps_its_length() -> None:
+    seen: list[int] = []
+    downstream = Downstream()
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        write = start_response("200 OK", [*HTML, ("Content-Length", "13")])
+        write(b"  ")
+        seen.append(len(downstream.calls))  # whitespace cannot tell: still held
+        write(b"Hello, World!"[2:])
+        seen.append(len(downstream.calls))
+        return []
+
+    iterable = ConsentWSGIMiddleware(app, **OPTIONS)(dict(ENVIRON), downstream)
+    assert b"".join(iterable) == b""
+    assert seen == [0, 1]
+    assert ("content-length", "13") in downstream.calls[0][1]
+    assert b"".join(downstream.written) == b"  llo, World!"
+
+
+def test_written_document_gets_the_banner_and_its_length() -> None:
+    page = '<!doctype html><head><script>s = "</body>"</script><body>เขียน</body>'.encode()
+    downstream = Downstream()
+
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        write = start_response("200 OK", [*HTML, ("Content-Length", str(len(page)))])
+        write(page[:10])
+        write(page[10:])
+        return []
+
+    rest = b"".join(ConsentWSGIMiddleware(app, **OPTIONS)(dict(ENVIRON), downstream))
+    body = b"".join(downstream.written) + rest  # the held tail comes through the iterable
+    assert body.count(BANNER) == 1
+    assert body.index(b"</script>") < body.index(BANNER) < body.rindex(b"</body>")
+    assert dict(downstream.calls[0][1])["content-length"] == str(len(body))
+
+
+def test_a_held_start_replaced_with_exc_info_goes_down_once_with_it() -> None:
+    downstream = Downstream()
+
+    def app(environ: Any, start_response: Any) -> Iterator[bytes]:
+        start_response("200 OK", HTML)
+        try:
+            raise ValueError("เกิดข้อผิดพลาด")
+        except ValueError:
+            start_response("500 Internal Server Error", HTML, sys.exc_info())
+        yield "<!doctype html><body>ขออภัย</body>".encode()
+
+    body = b"".join(ConsentWSGIMiddleware(app, **OPTIONS)(dict(ENVIRON), downstream))
+    [(status, _, exc_info)] = downstream.calls
+    assert status.startswith("500") and exc_info is not None and exc_info[0] is ValueError
+    assert BANNER in body
+
+
+def test_flask_s_own_options_answer_is_left_alone() -> None:
+    import flask
+
+    app = flask.Flask(__name__)
+
+    @app.get("/")
+    def home() -> str:
+        return "<!doctype html><html><body>หน้าแรก</body></html>"
+
+    client = WsgiClient(ConsentWSGIMiddleware(app.wsgi_app, **OPTIONS))
+    response = client.request("OPTIONS", "/")
+    assert response.status == 200 and "GET" in (response.header("allow") or "")
+    assert response.body == b"" and response.header("content-length") == "0"
+    assert BANNER in client.request("GET", "/").body

@@ -162,3 +162,37 @@ def wsgi_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     if status in (204, 304):
         return []
     return list(chunks)
+
+
+ITEMS = "<h1>รายการ</h1><p>กาแฟเย็น</p>".encode()
+#: Routes of the rewriting cases for the Trust findings 7 and 8: where the banner goes, and
+#: fragments (no banner, the app's own framing).
+ROUTES.update(
+    {
+        "/script-in-head": (
+            200,
+            HTML,
+            [
+                b'<!doctype html><html><head><script>var end = "</bo',
+                'dy>";</script></head><body><p>ร้านกาแฟ</p></bo'.encode(),
+                b"dy></html>",
+            ],
+        ),
+        "/hello": (200, [*HTML, ("Content-Length", "13")], [b"Hello, World!"]),
+        "/items": (
+            200,
+            [*HTML, ("Content-Length", str(len(ITEMS))), ("ETag", '"items-1"')],
+            [ITEMS],
+        ),
+        "/bom-comment": (
+            200,
+            HTML,
+            [
+                b"\xef\xbb\xbf\n  ",
+                "<!-- หน้าแรก </bo".encode(),
+                "dy> -->\n<!DOCTYPE html><html><body><p>สวัสดี</p></body></html>".encode(),
+            ],
+        ),
+        "/nobody-page": (200, HTML, ["<!doctype html><p>ไม่มีแท็กปิด".encode()]),
+    }
+)

@@ -128,7 +128,11 @@ class HeaderScan:
 
 class ResponsePlan:
     """The headers to send instead of the app's, and the injector for the body (``None``: the
-    body passes untouched). ``app_length`` is the app's ``Content-Length`` when it gave one."""
+    body passes untouched). ``app_length`` is the app's ``Content-Length`` when it gave one.
+
+    With an injector, :attr:`headers` hold for a whole document (the snippet's length added);
+    the body's start decides (:attr:`.Injector.document`), so an adapter holds the start until
+    then and sends :meth:`headers_for_unrewritten_body` for a fragment."""
 
     __slots__ = ("_plain", "app_length", "headers", "injector")
 
@@ -145,8 +149,9 @@ class ResponsePlan:
         self._plain = plain
 
     def headers_for_unrewritten_body(self) -> Headers:
-        """The headers to send if the body turns out not to be rewritable after all (an ASGI
-        ``http.response.pathsend``): gated, with the app's own framing."""
+        """The headers to send if the body turns out not to get the snippet after all (a
+        fragment, not a whole document; an ASGI ``http.response.pathsend``): gated, with the
+        app's own framing."""
         return self.headers if self._plain is None else _edited(*self._plain)
 
 
@@ -160,7 +165,12 @@ class Planner:
 
     def plan(self, x: Exchange, status: int, headers: Sequence[Header]) -> ResponsePlan | None:
         """What to change in the app's response; ``None`` when it passes untouched (the usual
-        API response: no page, no cookie to gate)."""
+        API response: no page, no cookie to gate).
+
+        A ``HEAD`` of a page that a ``GET`` would give a snippet gets the ``GET``'s ``Vary``,
+        and loses its ``Content-Length`` and strong ``ETag``: the ``GET`` adds the snippet only
+        if the body is a whole document, which a ``HEAD`` cannot show, so any length it gave
+        could be wrong; none is better."""
         scan = HeaderScan.of(headers)
         refused = x.refused_cookies if x.cookies.gated else ()
         if scan is None:
@@ -173,14 +183,24 @@ class Planner:
         if self._statistics is not None and status == 200 and request.method == "GET":
             self._statistics.record(x.consent)
         undecided = x.verified is None
-        snippet = self._snippet(x, undecided, scan) if _rewritable(x, status, scan) else None
-        tokens = _VARY_BANNER if undecided and snippet is not None else _VARY_COOKIE
+        snippet = None
+        unknown_length = False  # a HEAD of a page that a GET would give a snippet
+        if _rewritable(x, status, scan):
+            if request.method == "HEAD":
+                unknown_length = undecided or bool(x.granted)
+            else:
+                snippet = self._snippet(x, undecided, scan)
+        # A 304 stands for the 200 it revalidates, and must repeat its Vary (RFC 9110 15.4.5).
+        banner = undecided and (snippet is not None or unknown_length or status == 304)
+        tokens = _VARY_BANNER if banner else _VARY_COOKIE
         replaced: dict[int, Header] = {}
         if scan.vary_at < 0:  # the usual case: the app sets no Vary
             added.append((b"vary", tokens))
         else:
             replaced[scan.vary_at] = (b"vary", merged_vary[headers[scan.vary_at][1], tokens])
         if snippet is None:
+            if unknown_length:  # every Content-Length and strong ETag
+                dropped = [*dropped, *(i for i, (n, v) in enumerate(headers) if _is_framing(n, v))]
             return ResponsePlan(_edited(headers, replaced, dropped, added))
         plain = (headers, dict(replaced), dropped, added)  # before the framing is fixed
         length = None  # the app's Content-Length, when it gave one valid one
@@ -241,12 +261,13 @@ class Planner:
 
 
 def _rewritable(x: Exchange, status: int, scan: HeaderScan) -> bool:
-    """Whether a page's body may get a snippet: a plain (not encoded) full body, for a method
-    that has one, with a status whose body is a page (not a redirect, 204, 206 or 1xx), and
-    not part of a page (htmx, Turbo Frames)."""
+    """Whether a page's body may get a snippet (for a ``HEAD``: would, for a ``GET``): a
+    plain (not encoded) full body, with a status whose body is a page (not a redirect, 204,
+    206 or 1xx), not part of a page (htmx, Turbo Frames), and not the answer to an
+    ``OPTIONS`` (which Flask, for one, sends itself, as ``text/html``)."""
     if scan.encoded or status < 200 or 300 <= status < 400 or status in (204, 206):
         return False
-    return x.request.method != "HEAD" and not x.request.is_partial
+    return x.request.method != "OPTIONS" and not x.request.is_partial
 
 
 def _is_framing(name: bytes, value: bytes) -> bool:
