@@ -31,7 +31,7 @@ def test_whole_body_without_closing_tag_appends() -> None:
     assert Injector(SNIPPET).whole(body) == body + SNIPPET
 
 
-def test_whole_body_goes_before_the_last_closing_tag() -> None:
+def test_whole_body_goes_before_the_real_closing_tag() -> None:
     body = b'<body><script>var s = "</body>";</script><p>x</p></BODY></html>'
     result = Injector(SNIPPET).whole(body)
     assert result == body.replace(b"</BODY>", SNIPPET + b"</BODY>")
