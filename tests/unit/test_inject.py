@@ -44,7 +44,15 @@ BODIES = st.one_of(
 )
 
 
-@given(BODIES, st.lists(st.integers(min_value=0, max_value=300), max_size=10))
+#: What makes inject_whole's oracle wrong (a comment or raw-text element can hide a tag):
+#: tests/security/test_injection.py covers those against a byte-by-byte reference.
+HIDING = re.compile(rb"<!--|<(?:script|style|textarea|title|iframe|noscript)", re.IGNORECASE)
+
+
+@given(
+    BODIES.filter(lambda body: HIDING.search(body) is None),
+    st.lists(st.integers(min_value=0, max_value=300), max_size=10),
+)
 def test_any_chunking_gives_the_whole_body_result(body: bytes, cuts: list[int]) -> None:
     points = sorted({min(c, len(body)) for c in cuts})
     chunks = [body[a:b] for a, b in zip([0, *points], [*points, len(body)], strict=True)]
