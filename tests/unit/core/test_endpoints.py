@@ -304,7 +304,8 @@ def test_the_answer_carries_the_record_for_on_consent(
         locale="th",
     )
     assert len(record.consent_id) == 16
-    assert record.decided_at.tzinfo is datetime.timezone.utc
+    utc = datetime.timezone.utc
+    assert record.decided_at.tzinfo is utc
 
 
 def test_the_core_never_calls_on_consent(

@@ -230,7 +230,8 @@ def test_the_consent_of_a_decided_visitor(exchange: MakeExchange, consent_cookie
     assert consent.decided_at == datetime.datetime.fromtimestamp(
         stored.decided_at, datetime.timezone.utc
     )
-    assert consent.decided_at.utcoffset() == datetime.timedelta(0)  # type: ignore[union-attr]
+    offset = consent.decided_at.utcoffset()  # type: ignore[union-attr]
+    assert offset == datetime.timedelta(0)
     assert x.consent is consent  # worked out once
 
 
