@@ -13,6 +13,9 @@ from consentkit.core.codec import FUTURE_SKEW, StoredConsent
 from consentkit.core.engine import Engine
 from consentkit.core.exchange import COOKIE_HEADER_LIMIT, Exchange
 
+#: UTC's offset.
+NO_OFFSET = datetime.timedelta(0)
+
 MakeExchange = Callable[..., Exchange]
 Cookie = Callable[..., str]
 THAI_HOST = "ร้านกาแฟ.example".encode("idna").decode("ascii")  # xn--12c1ctan9ec9hrc.example
@@ -231,7 +234,7 @@ def test_the_consent_of_a_decided_visitor(exchange: MakeExchange, consent_cookie
         stored.decided_at, datetime.timezone.utc
     )
     offset = consent.decided_at.utcoffset()  # type: ignore[union-attr]
-    assert offset == datetime.timedelta(0)
+    assert offset == NO_OFFSET
     assert x.consent is consent  # worked out once
 
 
