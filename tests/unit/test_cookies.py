@@ -135,3 +135,15 @@ def test_expiry_covers_parent_domains() -> None:
     assert domains[:2] == ["www.shop.example.co.th", "shop.example.co.th"]
     assert len(expiring_set_cookies("_ga", "127.0.0.1:8000", True)) == 1
     assert len(expiring_set_cookies("_ga", "[::1]:8000", True)) == 1
+
+
+def test_another_spelling_of_the_signature_is_refused() -> None:
+    """Base64 leaves spare bits in a signature's last character: a value whose last character
+    differs only in those bits decodes to the same signature, and must be refused all the same
+    (hypothesis found one such single-byte change that passed)."""
+    codec = ConsentCodec([KEY], max_age=3600)
+    value = codec.encode(["analytics"], "1")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    variants = [value[:-1] + ch for ch in alphabet if ch != value[-1]]
+    assert [v for v in variants if codec.decode(v) is not None] == []
+    assert codec.decode(value) is not None

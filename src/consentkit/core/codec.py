@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous.encoding import base64_decode, base64_encode
 
 from .bounded import BoundedCache
 
@@ -88,7 +89,12 @@ class ConsentCodec:
     def _unsign(self, value: str) -> StoredConsent | None:
         try:
             raw, timestamp = self._signer.unsign(value, return_timestamp=True)
-        except (BadSignature, ValueError, TypeError):
+            signature = value.rpartition(".")[2].encode("ascii")
+        except (BadSignature, ValueError, TypeError, UnicodeError):
+            return None
+        # Base64 leaves spare bits in the last character: only the one spelling itsdangerous
+        # writes is the value, so that a changed byte never passes for the same consent.
+        if base64_encode(base64_decode(signature)) != signature:
             return None
         return _parse_payload(raw.decode("ascii", "replace"), int(timestamp.timestamp()))
 
