@@ -15,10 +15,8 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -88,40 +86,6 @@ STYLES = {
         app = ConsentMiddleware(Litestar(route_handlers=[home]), **OPTIONS)
     """,
 }
-
-
-def _unwritable_folder() -> Iterator[Path]:
-    """A folder this process cannot create a file in. A ``chmod 0o500`` folder does not stop
-    root, so, as root, ``/proc/self`` (procfs refuses new files to everyone). Each candidate is
-    tried for real first."""
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name) / "สถิติ"
-        folder.mkdir()
-        folder.chmod(0o500)
-        try:
-            for candidate in (folder, Path("/proc/self")):
-                if candidate.is_dir() and not _can_create_a_file_in(candidate):
-                    yield candidate
-                    return
-            pytest.skip("no folder here refuses this user a new file")
-        finally:
-            folder.chmod(0o700)
-
-
-def _can_create_a_file_in(folder: Path) -> bool:
-    try:
-        fd, path = tempfile.mkstemp(dir=folder)
-    except OSError:
-        return False
-    os.close(fd)
-    os.unlink(path)
-    return True
-
-
-@pytest.fixture
-def unwritable_folder() -> Iterator[Path]:
-    """See :func:`_unwritable_folder`."""
-    yield from _unwritable_folder()
 
 
 def _misconfigurations(unwritable: Path) -> dict[str, tuple[str, str]]:

@@ -3,9 +3,6 @@ server cannot write in, and messages that never echo a secret."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,33 +11,6 @@ from consentkit import ConsentMiddleware, ConsentWSGIMiddleware
 from consentkit.options import Settings
 
 KEY = "กุญแจลับของร้านกาแฟ-0123456789abcdef"
-
-
-def _can_create_a_file_in(folder: Path) -> bool:
-    try:
-        fd, path = tempfile.mkstemp(dir=folder)
-    except OSError:
-        return False
-    os.close(fd)
-    os.unlink(path)
-    return True
-
-
-@pytest.fixture
-def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
-    """A folder this process cannot create a file in: ``chmod 0o500`` does not stop root, so,
-    as root, ``/proc/self`` (procfs refuses new files to everyone). Each is tried for real."""
-    folder = tmp_path / "สถิติ"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        for candidate in (folder, Path("/proc/self")):
-            if candidate.is_dir() and not _can_create_a_file_in(candidate):
-                yield candidate
-                return
-        pytest.skip("no folder here refuses this user a new file")
-    finally:
-        folder.chmod(0o700)
 
 
 @pytest.mark.parametrize("middleware", [ConsentMiddleware, ConsentWSGIMiddleware])
