@@ -17,21 +17,19 @@ responses whose content is checked (banner for a new visitor, none for a decided
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
-import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .apps import BROWSER_HEADERS, CONSENT_OPTIONS, GA_COOKIE, UNDECIDED_COOKIE, flask_app
-from .loopback import ROOT, _free_port, _wait
+from .loopback import serving
 from .targets import Target
 
 #: ``(server, variant)`` pairs, in the order each round loads them.
@@ -71,36 +69,10 @@ def _command(server: str, variant: str, port: int) -> list[str]:
     ]
 
 
-@contextlib.contextmanager
-def servers() -> Iterator[dict[tuple[str, str], int]]:
-    """Start every server of :data:`CASES`; yield ``(server, variant) -> port``; stop them."""
-    processes: list[subprocess.Popen[bytes]] = []
-    ports: dict[tuple[str, str], int] = {}
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
-    try:
-        for case in CASES:
-            port = _free_port()
-            processes.append(
-                subprocess.Popen(
-                    _command(*case, port),
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-            ports[case] = port
-        for process, port in zip(processes, ports.values(), strict=True):
-            _wait(port, process)
-        yield ports
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+def servers() -> contextlib.AbstractContextManager[dict[tuple[str, str], int]]:
+    """Every server of :data:`CASES`, ``(server, variant) -> port`` (see
+    :func:`~.loopback.serving`)."""
+    return serving({case: functools.partial(_command, *case) for case in CASES})
 
 
 # -- the requests -------------------------------------------------------------------------------

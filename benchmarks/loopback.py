@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -18,11 +19,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .apps import BROWSER_HEADERS, CONSENT_OPTIONS, UNDECIDED_COOKIE
+
+K = TypeVar("K")
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ("bare", "noop", "session", "consentkit")
@@ -69,23 +73,24 @@ def _wait(port: int, process: subprocess.Popen[bytes], timeout: float = 20.0) ->
 
 
 @contextlib.contextmanager
-def servers() -> Iterator[dict[str, int]]:
-    """Start one uvicorn subprocess per variant; yield ``name -> port``; stop them all."""
+def serving(commands: dict[K, Callable[[int], list[str]]]) -> Iterator[dict[K, int]]:
+    """Start one subprocess per ``key -> command(port)`` on a free loopback port; yield
+    ``key -> port`` once each listens; stop them all."""
     processes: list[subprocess.Popen[bytes]] = []
-    ports: dict[str, int] = {}
+    ports: dict[K, int] = {}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])}
     try:
-        for name in VARIANTS:
+        for key, command in commands.items():
             port = _free_port()
             process = subprocess.Popen(
-                [sys.executable, "-m", "benchmarks.serve", name, str(port)],
+                command(port),
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
             processes.append(process)
-            ports[name] = port
+            ports[key] = port
         for process, port in zip(processes, ports.values(), strict=True):
             _wait(port, process)
         yield ports
@@ -97,6 +102,15 @@ def servers() -> Iterator[dict[str, int]]:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def servers() -> contextlib.AbstractContextManager[dict[str, int]]:
+    """One uvicorn subprocess per variant; ``name -> port``."""
+    return serving({name: functools.partial(_uvicorn, name) for name in VARIANTS})
+
+
+def _uvicorn(name: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.serve", name, str(port)]
 
 
 def _cookies(ports: dict[str, int]) -> dict[str, str]:
