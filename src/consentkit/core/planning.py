@@ -85,10 +85,9 @@ class HeaderScan:
         etag_at = length_at = vary_at = -1
         roles = _ROLES
         for index, (name, value) in enumerate(headers):
-            name = name.lower()
-            if name not in roles:
+            role = roles.get(name.lower())
+            if role is None:
                 continue
-            role = roles[name]
             if role == _CONTENT_TYPE:
                 content_type = value
             elif role == _SET_COOKIE:
