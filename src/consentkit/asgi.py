@@ -18,6 +18,7 @@ from .core.exchange import Exchange
 from .core.inject import Injector
 from .core.planning import ResponsePlan
 from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
+from .diagnostics import log_start
 from .lookup import EXCHANGE_KEY
 from .options import Settings
 
@@ -55,6 +56,7 @@ class ConsentMiddleware:
             self.engine = Engine(self.settings)
             on_consent = self.settings.on_consent
             self.consent_log = ConsentLog(on_consent) if on_consent is not None else None
+            log_start(self.settings, "ASGI")
         except Exception as error:
             from .startup import MisconfiguredMiddleware, in_running_event_loop
 
