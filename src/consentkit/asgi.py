@@ -7,6 +7,7 @@ the engine, applies the engine's plan to the response messages, and reads and se
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable, Generator, MutableMapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,10 @@ class ConsentMiddleware:
 
     def __new__(cls, app: ASGIApp, **options: Any) -> ConsentMiddleware:
         # Built here rather than in __init__, so that a failure can give another object.
+        if "litestar" in sys.modules:  # not a place it works in: refused even in an event loop
+            from .placement import refuse_litestar_route_middleware
+
+            refuse_litestar_route_middleware(app)
         self = super().__new__(cls)
         try:
             self.app = app
