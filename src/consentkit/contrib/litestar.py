@@ -34,8 +34,8 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, cast
 
-from litestar.config.app import AppConfig
 from litestar import route
+from litestar.config.app import AppConfig
 from litestar.enums import HttpMethod
 from litestar.plugins import InitPluginProtocol
 
@@ -79,7 +79,8 @@ class ConsentPlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Register consentkit on the app being built (see the module)."""
-        app_config.middleware.insert(0, cast("Any", self._route_middleware))  # the first is the outermost
+        # The first of the app's middleware is the outermost of each route's.
+        app_config.middleware.insert(0, cast("Any", self._route_middleware))
         app_config.on_startup.insert(0, self._wrap_app)
         if isinstance(self.middleware, MisconfiguredMiddleware):
             return app_config  # the start-up fails with the message; every request is a 500
