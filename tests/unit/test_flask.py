@@ -141,6 +141,13 @@ def test_registering_twice_on_one_app_fails() -> None:
         consentkit.init_app(app)
 
 
+def test_registering_over_a_manual_wrap_fails() -> None:
+    app = make_app(CONSENTKIT_SECRET_KEY=KEY)
+    app.wsgi_app = ConsentWSGIMiddleware(app.wsgi_app, secret_key=KEY)  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="not both"):
+        ConsentKit(app)
+
+
 def test_a_template_rendered_outside_a_request_through_consentkit_still_renders() -> None:
     app = make_app(CONSENTKIT_SECRET_KEY=KEY)
     ConsentKit(app)

@@ -4,8 +4,10 @@ the banner and working endpoints, with the lifespan (``with TestClient(app)``) a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -185,3 +187,24 @@ def test_the_start_up_line_is_logged_once_per_plugin(caplog: pytest.LogCaptureFi
     lines = [r.getMessage() for r in caplog.records if "started" in r.getMessage()]
     assert len(lines) == 1 and "secret_key=<1 key>" in lines[0]
     assert KEY not in caplog.text
+
+
+def test_a_bad_option_in_an_event_loop_fails_the_start_up_and_answers_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """uvicorn's workers import the app inside their event loop: the plugin then fails the
+    lifespan start-up with the message, and answers 500 where no lifespan runs."""
+
+    async def build() -> Litestar:
+        return Litestar(
+            route_handlers=[home], plugins=[ConsentPlugin(secret_key="สั้น")], logging_config=None
+        )
+
+    caplog.set_level(logging.ERROR, "consentkit")
+    app = asyncio.run(build())
+    assert "secret_key is too short" in caplog.text
+    with pytest.raises(BaseException) as failed, TestClient(app):  # anyio groups it
+        pass
+    assert "secret_key is too short" in "".join(traceback.format_exception(failed.value))
+    page = TestClient(app).get("/")
+    assert page.status_code == 500 and "consentkit could not start" in page.text

@@ -103,6 +103,11 @@ class ConsentKit:
                 "consentkit is already registered on this Flask app: call ConsentKit(app) or "
                 "init_app(app) once per app."
             )
+        if isinstance(app.wsgi_app, ConsentWSGIMiddleware):
+            raise RuntimeError(
+                "app.wsgi_app is already wrapped in ConsentWSGIMiddleware: keep either that "
+                "line or ConsentKit(app), not both."
+            )
         from_config = options_from_config(app.config)
         try:
             middleware = ConsentWSGIMiddleware(app.wsgi_app, **{**self.options, **from_config})
@@ -111,6 +116,7 @@ class ConsentKit:
         app.wsgi_app = middleware  # type: ignore[method-assign]
         app.extensions[EXTENSION_KEY] = middleware
         app.context_processor(_template_context)
+        # The routes registered so far: a blueprint registered later is not looked at.
         warn_unreachable_routes(
             middleware.settings.prefix, (rule.rule for rule in app.url_map.iter_rules())
         )
