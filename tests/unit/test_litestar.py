@@ -208,3 +208,26 @@ def test_a_bad_option_in_an_event_loop_fails_the_start_up_and_answers_500(
     assert "secret_key is too short" in "".join(traceback.format_exception(failed.value))
     page = TestClient(app).get("/")
     assert page.status_code == 500 and "consentkit could not start" in page.text
+
+
+@pytest.mark.parametrize(("path", "unreachable"), [("", False), ("/api", True)])
+def test_without_the_lifespan_the_first_request_says_what_is_left_out(
+    path: str, unreachable: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "consentkit")
+    client = TestClient(make_app(path=path))
+    for _ in range(3):
+        assert BANNER in client.get(f"{path}/").text
+    (warning,) = [r.getMessage() for r in caplog.records]
+    assert "runs as route middleware only" in warning
+    assert "with TestClient(app) as client" in warning
+    assert ("endpoints are not reachable" in warning) is unreachable
+    if unreachable:
+        assert "/api/_consent" in warning
+
+
+def test_with_the_lifespan_nothing_is_said(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, "consentkit")
+    with TestClient(make_app()) as client:
+        client.get("/")
+    assert caplog.records == []

@@ -70,18 +70,22 @@ class ConsentPlugin(InitPluginProtocol):
     module for what the plugin registers.
     """
 
-    __slots__ = ("middleware",)
+    __slots__ = ("_app_path", "middleware", "serving_routes_only")
 
     def __init__(self, **options: Any) -> None:
         #: The middleware this plugin registers, with its options; the app it wraps is given
         #: per place (the whole app, each route) to a copy sharing its engine.
         self.middleware: ConsentMiddleware = ConsentMiddleware(_not_reached, **options)
+        #: consentkit has run as route middleware (no lifespan start-up), and said so.
+        self.serving_routes_only = False
+        self._app_path = ""
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         """Register consentkit on the app being built (see the module)."""
         # The first of the app's middleware is the outermost of each route's.
         app_config.middleware.insert(0, cast("Any", self._route_middleware))
         app_config.on_startup.insert(0, self._wrap_app)
+        self._app_path = app_config.path.rstrip("/")
         if isinstance(self.middleware, MisconfiguredMiddleware):
             return app_config  # the start-up fails with the message; every request is a 500
         *paths, static = self._endpoint_paths()
@@ -106,7 +110,30 @@ class ConsentPlugin(InitPluginProtocol):
         return wrapped
 
     def _route_middleware(self, app: ASGIApp) -> _RouteMiddleware:
-        return _RouteMiddleware(app, self.around(app))
+        return _RouteMiddleware(app, self.around(app), self)
+
+    def notice_routes_only(self) -> None:
+        """Say once that consentkit runs as route middleware only (the server ran no lifespan,
+        so the app was never wrapped whole), and what that leaves out."""
+        self.serving_routes_only = True
+        if isinstance(self.middleware, MisconfiguredMiddleware):
+            return
+        prefix = self.middleware.settings.prefix
+        unreachable = (
+            f" and consentkit's endpoints are not reachable: the banner posts to {prefix}, "
+            f"but Litestar's path={self._app_path!r} puts the plugin's routes for them under "
+            f"{self._app_path}{prefix}"
+            if self._app_path
+            else ""
+        )
+        logger.warning(
+            "consentkit's ConsentPlugin runs as route middleware only, because the server ran "
+            "no ASGI lifespan start-up: a request that no route matches (a 404) passes without "
+            "consentkit (its address unmasked in the server's log)%s. Run the server with the "
+            "lifespan (uvicorn's default --lifespan auto; in tests, with TestClient(app) as "
+            "client).",
+            unreachable,
+        )
 
     def _endpoint_paths(self) -> list[str]:
         """The paths of consentkit's endpoints (the route table of
@@ -157,16 +184,19 @@ class _RouteMiddleware:
     """consentkit as a route's outermost middleware: for a request that the whole-app wrap
     has not handled (no lifespan ran), the full middleware; otherwise a pass."""
 
-    __slots__ = ("app", "consent")
+    __slots__ = ("app", "consent", "plugin")
 
-    def __init__(self, app: ASGIApp, consent: ConsentMiddleware) -> None:
+    def __init__(self, app: ASGIApp, consent: ConsentMiddleware, plugin: ConsentPlugin) -> None:
         self.app = app
         self.consent = consent
+        self.plugin = plugin
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # A plain function returning the awaitable: no coroutine of ours on the usual path.
         if EXCHANGE_KEY in scope:
             return self.app(scope, receive, send)
+        if not self.plugin.serving_routes_only:
+            self.plugin.notice_routes_only()
         return self.consent(scope, receive, send)
 
 
