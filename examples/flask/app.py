@@ -23,9 +23,9 @@ HERE = Path(__file__).resolve().parent
 
 app = Flask(__name__, template_folder=str(HERE.parent / "templates"))
 # Set CONSENTKIT_SECRET_KEY (`consentkit keygen`) to keep consents across restarts.
-app.config["CONSENTKIT_SECRET_KEY"] = (
-    os.environ.get("CONSENTKIT_SECRET_KEY") or secrets.token_urlsafe(32)
-)
+app.config["CONSENTKIT_SECRET_KEY"] = os.environ.get(
+    "CONSENTKIT_SECRET_KEY"
+) or secrets.token_urlsafe(32)
 app.config["CONSENTKIT_TEMPLATE_DIRS"] = [HERE / "consentkit_templates"]
 app.jinja_env.globals["framework"] = "Flask"
 ConsentKit(app)  # ← the one line
