@@ -198,3 +198,12 @@ def test_the_start_up_line_is_logged_at_info(caplog: pytest.LogCaptureFixture) -
     (line,) = [r.getMessage() for r in caplog.records if "started" in r.getMessage()]
     assert "policy_url='/privacy'" in line and "secret_key=<1 key>" in line
     assert KEY not in caplog.text
+
+
+def test_on_consent_is_called_through_the_extension() -> None:
+    records: list[Any] = []
+    app = make_app(CONSENTKIT_SECRET_KEY=KEY, CONSENTKIT_ON_CONSENT=records.append)
+    ConsentKit(app)
+    app.test_client().post("/_consent", data={"choice": "reject_all"}, headers=ORIGIN)
+    (record,) = records
+    assert record.choice == "reject_all"

@@ -231,3 +231,22 @@ def test_with_the_lifespan_nothing_is_said(caplog: pytest.LogCaptureFixture) -> 
     with TestClient(make_app()) as client:
         client.get("/")
     assert caplog.records == []
+
+
+@pytest.mark.parametrize("lifespan", LIFESPAN)
+def test_on_consent_is_called_through_the_plugin(lifespan: bool) -> None:
+    records: list[Any] = []
+    app = Litestar(
+        route_handlers=[home],
+        plugins=[ConsentPlugin(secret_key=KEY, on_consent=records.append)],
+        logging_config=None,
+    )
+    with client_for(app, lifespan) as client:
+        client.post(
+            "/_consent",
+            data={"choice": "reject_all"},
+            headers={"origin": str(client.base_url)},
+            follow_redirects=False,
+        )
+    (record,) = records
+    assert record.choice == "reject_all"
