@@ -40,6 +40,10 @@ def consent_view(request: Request[Any, Any, Any]) -> dict[str, Any]:
     return {"decided": consent.decided, "analytics": consent.allows("analytics")}
 
 
+async def _h() -> str:
+    return PAGE
+
+
 def make_app(**kwargs: Any) -> Litestar:
     """The site with the plugin. Without Litestar's logging config, whose ``dictConfig`` would
     replace the root logger's handlers (and so pytest's ``caplog``)."""
@@ -126,6 +130,12 @@ def test_a_second_lifespan_does_not_wrap_twice() -> None:
         pytest.param(
             lambda m: {"route_handlers": [Router("/shop", route_handlers=[home], middleware=[m])]},
             id="router middleware",
+        ),
+        pytest.param(
+            lambda m: {
+                "route_handlers": [get("/h", media_type=MediaType.HTML, middleware=[m])(_h)]
+            },
+            id="handler middleware",
         ),
     ],
 )
