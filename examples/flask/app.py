@@ -1,8 +1,10 @@
-"""consentkit with Flask: ``flask --app examples/flask/app.py run --port 8000``.
+"""consentkit with Flask, the Flask way: ``flask --app examples/flask/app.py run --port 8000``.
 
-This example also overrides one block of the banner from its own template folder:
-``consentkit_templates/consentkit/banner.html`` extends the built-in banner and replaces its
-``intro`` block.
+The ``ConsentKit`` extension reads its options from ``app.config["CONSENTKIT_<OPTION>"]``,
+wraps ``app.wsgi_app`` and puts ``consent`` in every template: no context processor of ours.
+This example also overrides one block of the banner from its own template folder
+(``CONSENTKIT_TEMPLATE_DIRS``): ``consentkit_templates/consentkit/banner.html`` extends the
+built-in banner and replaces its ``intro`` block.
 """
 
 from __future__ import annotations
@@ -12,25 +14,21 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 
-from consentkit import ConsentWSGIMiddleware
-from consentkit.contrib.templating import consent_context
+from consentkit import get_consent
+from consentkit.contrib.flask import ConsentKit
 
-# Set CONSENTKIT_SECRET_KEY (`consentkit keygen`) to keep consents across restarts.
-SECRET_KEY = os.environ.get("CONSENTKIT_SECRET_KEY") or secrets.token_urlsafe(32)
 HERE = Path(__file__).resolve().parent
 
 app = Flask(__name__, template_folder=str(HERE.parent / "templates"))
-app.wsgi_app = ConsentWSGIMiddleware(  # ← the one line (with a banner override)
-    app.wsgi_app, secret_key=SECRET_KEY, template_dirs=[HERE / "consentkit_templates"]
-)
-
-
-@app.context_processor
-def consentkit_variables() -> dict[str, Any]:
-    """``consent``, ``consent_preferences_url`` and ``csp_nonce`` in every template."""
-    return {"framework": "Flask", **consent_context(request)}
+# Set CONSENTKIT_SECRET_KEY (`consentkit keygen`) to keep consents across restarts.
+app.config["CONSENTKIT_SECRET_KEY"] = os.environ.get(
+    "CONSENTKIT_SECRET_KEY"
+) or secrets.token_urlsafe(32)
+app.config["CONSENTKIT_TEMPLATE_DIRS"] = [HERE / "consentkit_templates"]
+app.jinja_env.globals["framework"] = "Flask"
+ConsentKit(app)  # ← the one line
 
 
 @app.get("/")
@@ -51,3 +49,14 @@ def tracking() -> Any:
     response = make_response(render_template("tracking.html"))
     response.set_cookie("_ga", "GA1.1.1234567890.1764028800", max_age=3600 * 24 * 365)
     return response
+
+
+@app.get("/api/consent")
+def consent_json() -> dict[str, Any]:
+    """The visitor's consent in a view, and consentkit's prefix from ``app.extensions``."""
+    consent = get_consent(request)
+    return {
+        "decided": consent.decided,
+        "analytics": consent.allows("analytics"),
+        "prefix": current_app.extensions["consentkit"].settings.prefix,
+    }

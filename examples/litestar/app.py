@@ -1,7 +1,9 @@
-"""consentkit with Litestar: ``uvicorn --app-dir examples/litestar app:app --port 8000``.
+"""consentkit with Litestar, the Litestar way: a plugin.
+``uvicorn --app-dir examples/litestar app:app --port 8000``.
 
-Litestar runs its own middleware after routing (only for routes it knows), so consentkit wraps
-the whole application instead: then it also answers its own ``/_consent`` endpoints.
+``ConsentPlugin`` wraps the whole application when it starts (so consentkit also answers its
+own ``/_consent`` endpoints, which no route of the app matches), and stands in as route
+middleware for a server that runs no lifespan.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from consentkit import ConsentMiddleware
+from consentkit import get_consent
+from consentkit.contrib.litestar import ConsentPlugin
 from consentkit.contrib.templating import consent_context
 
 # Set CONSENTKIT_SECRET_KEY (`consentkit keygen`) to keep consents across restarts.
@@ -50,8 +53,15 @@ async def tracking(request: Request[Any, Any, Any]) -> Template:
     return page(request, "tracking.html", cookies=[ga])
 
 
-site = Litestar(
-    route_handlers=[home, analytics, tracking],
+@get("/api/consent")
+async def consent_json(request: Request[Any, Any, Any]) -> dict[str, bool]:
+    """The visitor's consent in a handler."""
+    consent = get_consent(request)
+    return {"decided": consent.decided, "analytics": consent.allows("analytics")}
+
+
+app = Litestar(
+    route_handlers=[home, analytics, tracking, consent_json],
     template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+    plugins=[ConsentPlugin(secret_key=SECRET_KEY)],  # ← the one line
 )
-app = ConsentMiddleware(site, secret_key=SECRET_KEY)  # ← the one line

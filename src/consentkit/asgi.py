@@ -7,6 +7,7 @@ the engine, applies the engine's plan to the response messages, and reads and se
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Awaitable, Callable, Generator, MutableMapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from .core.exchange import Exchange
 from .core.inject import Injector
 from .core.planning import ResponsePlan
 from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
+from .diagnostics import log_start
 from .lookup import EXCHANGE_KEY
 from .options import Settings
 
@@ -48,6 +50,10 @@ class ConsentMiddleware:
 
     def __new__(cls, app: ASGIApp, **options: Any) -> ConsentMiddleware:
         # Built here rather than in __init__, so that a failure can give another object.
+        if "litestar" in sys.modules:  # not a place it works in: refused even in an event loop
+            from .placement import refuse_litestar_route_middleware
+
+            refuse_litestar_route_middleware(app)
         self = super().__new__(cls)
         try:
             self.app = app
@@ -55,6 +61,7 @@ class ConsentMiddleware:
             self.engine = Engine(self.settings)
             on_consent = self.settings.on_consent
             self.consent_log = ConsentLog(on_consent) if on_consent is not None else None
+            log_start(self.settings, "ASGI")
         except Exception as error:
             from .startup import MisconfiguredMiddleware, in_running_event_loop
 

@@ -217,10 +217,16 @@ def option(name: str) -> Option:
 
 def did_you_mean(name: str) -> str:
     """A hint for a misspelt option: the nearest option's name, or else all of them."""
-    nearest = difflib.get_close_matches(name, _BY_NAME, n=1)
-    if nearest:
-        return f"did you mean {nearest[0]!r}?"
+    nearest = nearest_option(name)
+    if nearest is not None:
+        return f"did you mean {nearest!r}?"
     return f"the options are {', '.join(sorted(_BY_NAME))}."
+
+
+def nearest_option(name: str) -> str | None:
+    """The name of the option nearest to the misspelt ``name``, or ``None``."""
+    nearest = difflib.get_close_matches(name, _BY_NAME, n=1)
+    return nearest[0] if nearest else None
 
 
 def _check_together(values: dict[str, Any]) -> None:

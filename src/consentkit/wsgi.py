@@ -21,6 +21,7 @@ from .core.exchange import Exchange
 from .core.inject import Injector
 from .core.planning import ResponsePlan
 from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
+from .diagnostics import log_start
 from .lookup import EXCHANGE_KEY
 from .options import Settings
 
@@ -45,6 +46,7 @@ class ConsentWSGIMiddleware:
         on_consent = self.settings.on_consent
         #: Delivers each recorded choice to ``on_consent`` (``None`` without one).
         self.consent_log = ConsentLog(on_consent) if on_consent is not None else None
+        log_start(self.settings, "WSGI")
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         # The request's facts, read here (not in a helper: a call per request saved), from a

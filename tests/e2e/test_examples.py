@@ -117,6 +117,23 @@ def test_fastapi_dependency_returns_the_consent(tmp_path: Path) -> None:
         assert client.get("/api/consent").json() == {"decided": True, "analytics": True}
 
 
+@pytest.mark.parametrize("name", ["flask", "litestar"])
+def test_the_framework_way_gives_views_the_consent(name: str, tmp_path: Path) -> None:
+    """The Flask extension and the Litestar plugin, under the example's real server: the
+    consent in a view before and after a choice posted to consentkit's endpoint."""
+    with running(name, tmp_path) as base_url, httpx.Client(base_url=base_url) as client:
+        before = client.get("/api/consent").json()
+        assert before["decided"] is False and before["analytics"] is False
+        chosen = client.post(
+            "/_consent", data={"choice": "accept_all"}, headers={"origin": base_url}
+        )
+        assert chosen.status_code == 303
+        after = client.get("/api/consent").json()
+        assert after["decided"] is True and after["analytics"] is True
+        if name == "flask":  # current_app.extensions["consentkit"] in the view
+            assert after["prefix"] == "/_consent"
+
+
 def test_consentkit_check_passes_every_example(example: str) -> None:
     """What a first-time visitor receives from the cookie-setting page: banner, no ``_ga``."""
     done = subprocess.run(

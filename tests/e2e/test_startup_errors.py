@@ -85,6 +85,17 @@ STYLES = {
 
         app = ConsentMiddleware(Litestar(route_handlers=[home]), **OPTIONS)
     """,
+    "litestar plugin": """
+        from litestar import Litestar, MediaType, get
+
+        from consentkit.contrib.litestar import ConsentPlugin
+
+        @get("/", media_type=MediaType.HTML)
+        async def home() -> str:
+            return "<!doctype html><html><body>สวัสดี</body></html>"
+
+        app = Litestar(route_handlers=[home], plugins=[ConsentPlugin(**OPTIONS)])
+    """,
 }
 
 

@@ -8,6 +8,10 @@ users expect.
   link, a CSP nonce) for Jinja2 in Starlette, FastAPI, Flask, Quart and Litestar.
 - :mod:`consentkit.contrib.fastapi`: ``Depends(consent_dependency)`` returning the
   :class:`~consentkit.Consent`.
+- :mod:`consentkit.contrib.flask`: the ``ConsentKit`` extension, configured by
+  ``app.config["CONSENTKIT_<OPTION>"]``.
+- :mod:`consentkit.contrib.litestar`: ``ConsentPlugin``, consentkit as a Litestar plugin that also
+  serves its endpoints.
 - :mod:`consentkit.contrib.django`: ``CONSENTKIT = {...}`` settings, wrapping Django's WSGI and
   ASGI application, a context processor and the ``{% load consentkit %}`` template tags.
 """

@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from ..diagnostics import warn_compressed_page
 from .bounded import BoundedCache
 from .cookies import is_deletion, set_cookie_name
 from .exchange import Exchange
@@ -161,6 +162,8 @@ class Planner:
         self._category_of = engine.classifier.category_of
         self._snippets = engine.snippets
         self._statistics = engine.statistics
+        #: No compressed page has been reported yet (see :meth:`_notice_encoded`).
+        self.watches_encoding = True
 
     def plan(self, x: Exchange, status: int, headers: Sequence[Header]) -> ResponsePlan | None:
         """What to change in the app's response; ``None`` when it passes untouched (the usual
@@ -178,6 +181,8 @@ class Planner:
         dropped, added = self._gate_cookies(x, headers, scan.cookie_at, refused)
         if not scan.is_html:
             return ResponsePlan(_edited(headers, None, dropped, added))
+        if scan.encoded and self.watches_encoding:  # a compressed page: left the usual path
+            self._notice_encoded(x, status, headers)
         request = x.request
         if self._statistics is not None and status == 200 and request.method == "GET":
             self._statistics.record(x.consent)
@@ -216,6 +221,18 @@ class Planner:
                 dropped = [*dropped, scan.etag_at]
         framed = _edited(headers, replaced, dropped, added)
         return ResponsePlan(framed, Injector(snippet), plain, -1 if length is None else length)
+
+    def _notice_encoded(self, x: Exchange, status: int, headers: Sequence[Header]) -> None:
+        """Say once, in the log, that a page reached consentkit already compressed (a
+        compression middleware inside it), which loses the banner; a status that never gets
+        one (a redirect, a 204, a 206) is passed over."""
+        if not 200 <= status < 300 or status in (204, 206):
+            return
+        self.watches_encoding = False
+        encoding = [v for n, v in headers if n.lower() == b"content-encoding"][-1]
+        request = x.request
+        path = request.root_path + request.path
+        warn_compressed_page(request.method, path, encoding.decode("latin-1").strip())
 
     def _gate_cookies(
         self,
