@@ -25,7 +25,7 @@ def record(
     consent_id: str,
     at: datetime.datetime,
     choice: str,
-    granted: tuple[str, ...],
+    granted: tuple[str, ...] = (),
     *,
     locale: str = "th",
     policy_version: str = "2026-11-01",

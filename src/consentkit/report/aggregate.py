@@ -77,7 +77,9 @@ def _utc(value: object, consent_id: str) -> datetime.datetime:
         try:
             value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise ValueError(f"record of {consent_id}: recorded_at {value!r} is not ISO 8601")
+            raise ValueError(
+                f"record of {consent_id}: recorded_at {value!r} is not ISO 8601"
+            ) from None
     if not isinstance(value, datetime.datetime):
         raise ValueError(f"record of {consent_id}: recorded_at {value!r} is not a time")
     if value.tzinfo is None:
@@ -249,9 +251,7 @@ def views_per_country(rows: Iterable[StatisticsRow]) -> list[CountryViews]:
     views: Counter[str | None] = Counter()
     for row in rows:
         views[row.country] += row.views
-    known = sorted(
-        ((c, n) for c, n in views.items() if c is not None), key=lambda i: (-i[1], i[0])
-    )
+    known = sorted(((c, n) for c, n in views.items() if c is not None), key=lambda i: (-i[1], i[0]))
     countries = [CountryViews(country, n) for country, n in known]
     if None in views:
         countries.append(CountryViews(None, views[None]))

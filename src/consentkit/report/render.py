@@ -91,8 +91,10 @@ def _shares(figures: ReportFigures, text: ReportText) -> dict[str, Any]:
         }
         for share in figures.categories
     ]
-    bars = [Bar(row["label"], share.fraction, row["percent"]) for row, share in
-            zip(rows, figures.categories, strict=True)]
+    bars = [
+        Bar(row["label"], share.fraction, row["percent"])
+        for row, share in zip(rows, figures.categories, strict=True)
+    ]
     svg = horizontal_bars(
         bars,
         maximum=1.0,
@@ -115,16 +117,17 @@ def _languages(figures: ReportFigures, text: ReportText) -> dict[str, Any]:
         }
         for share in figures.languages
     ]
-    bars = [Bar(row["label"], share.fraction, row["percent"]) for row, share in
-            zip(rows, figures.languages, strict=True)]
+    bars = [
+        Bar(row["label"], share.fraction, row["percent"])
+        for row, share in zip(rows, figures.languages, strict=True)
+    ]
     svg = horizontal_bars(
         bars,
         maximum=1.0,
         colour=LANGUAGE_COLOUR,
         title=text.gettext("Banner languages"),
         description=text.gettext(
-            "One bar per language: the percentage of visitors who made their latest choice "
-            "in it."
+            "One bar per language: the percentage of visitors who made their latest choice in it."
         ),
         chart_id="languages",
     )

@@ -34,15 +34,12 @@ class Bar:
     text: str
 
 
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10ⁿ at or above ``value`` (an axis maximum), at least 1."""
+def nice_step(value: float) -> int:
+    """The smallest of 1, 2, 5 × 10ⁿ at or above ``value`` (an axis's whole-number step)."""
     if value <= 1:
-        return 1.0
-    power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power:
-            return float(step * power)
-    return float(10 * power)  # pragma: no cover - the loop always returns
+        return 1
+    power: int = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 5, 10) if value <= step * power)
 
 
 def _number(value: float) -> str:
@@ -51,7 +48,7 @@ def _number(value: float) -> str:
 
 def _open(height: float, title: str, description: str, chart_id: str) -> list[str]:
     return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {_number(height)}" '
+        f'<svg viewBox="0 0 {WIDTH} {_number(height)}" '
         f'class="chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-size="{_FONT_SIZE}">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
@@ -77,9 +74,9 @@ def stacked_columns(
     """
     left, right, top, bottom = 48.0, 8.0, 12.0, 36.0
     plot_width, plot_height = WIDTH - left - right, height - top - bottom
-    maximum = nice_ceiling(max((sum(column) for column in values), default=0))
-    parts = _open(height, title, description, chart_id)
     ticks = 4
+    maximum = ticks * nice_step(max((sum(column) for column in values), default=0) / ticks)
+    parts = _open(height, title, description, chart_id)
     for tick in range(ticks + 1):
         value = maximum * tick / ticks
         y = top + plot_height - plot_height * tick / ticks
