@@ -66,7 +66,7 @@ def test_the_thai_report_and_its_summary(inputs: tuple[Path, Path], tmp_path: Pa
 
 
 def test_the_english_report(inputs: tuple[Path, Path], tmp_path: Path) -> None:
-    records, statistics = inputs
+    records, _ = inputs
     output = tmp_path / "report.html"
     result = _report("--records", f"{records}", "--locale", "en", "-o", str(output))
     assert result.returncode == 0, result.stderr
@@ -110,16 +110,16 @@ def test_the_report_reads_a_records_store(tmp_path: Path) -> None:
     path = tmp_path / "records.sqlite"
     store = open_store(path, RecordSigner(KEY))
     start = datetime.datetime(2026, 11, 3, 1, tzinfo=datetime.timezone.utc)
-    for hour, (consent_id, choice, granted) in enumerate(
-        [("ก", "accept_all", ("necessary", "analytics", "marketing")),
-         ("ข", "reject_all", ("necessary",)),
-         ("ก", "reject_all", ("necessary",))]  # fmt: skip
-    ):
+    choices = [
+        ("ก", "accept_all", ("necessary", "analytics", "marketing")),
+        ("ข", "reject_all", ("necessary",)),
+        ("ก", "reject_all", ("necessary",)),
+    ]
+    for hour, (consent_id, choice, granted) in enumerate(choices):
         refused = tuple(n for n in ("analytics", "marketing") if n not in granted)
-        store.append(
-            RecordEntry(consent_id, start + datetime.timedelta(hours=hour), choice, granted,
-                        refused, "1", "th", False, "")  # fmt: skip
-        )
+        moment = start + datetime.timedelta(hours=hour)
+        entry = RecordEntry(consent_id, moment, choice, granted, refused, "1", "th", False, "")
+        store.append(entry)
     store.close()
     for value in (str(path), f"sqlite:///{path}"):
         result = _report("--records", value, "--locale", "en", "-o", str(tmp_path / "r.html"))

@@ -16,7 +16,7 @@ OPTIONAL = ("functional", "analytics", "location", "marketing")
 START = datetime.datetime(2026, 11, 1, 2, 30, tzinfo=datetime.timezone.utc)
 DAYS = 30
 #: A site title in Thai, as an agency would give it.
-SITE_TITLE = "ร้านกาแฟบ้านสวน · baansuan-coffee.co.th"
+SITE_TITLE = "ร้านกาแฟบ้านสวน (baansuan-coffee.co.th)"
 COUNTRIES = [("TH", "TH-10", 5), ("TH", "TH-50", 2), ("JP", None, 1), ("US", None, 1),
              ("SG", None, 1), ("GB", None, 1)]  # fmt: skip
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import importlib
+import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from consentkit.location.stats import StatisticsRow
 from consentkit.report import ReportData, ReportText, write_report
 from consentkit.report.aggregate import ConsentRecord
-from consentkit.report.inventory import inventory_from_categories
+from consentkit.report.inventory import classify_names, inventory_from_categories
 from consentkit.report.sources import read_records, read_statistics_store
 from consentkit.report.svg import Bar, Series, horizontal_bars, nice_step, stacked_columns
 
@@ -160,3 +163,42 @@ def test_a_bad_line_is_named_and_a_missing_store_is_not_created(tmp_path: Path) 
         read_records("mysql://shop")
     with pytest.raises(ValueError, match="not a statistics file"):
         read_statistics_store("postgresql://shop")
+
+
+def test_other_cookies_are_unknown_without_the_cookie_database(
+    monkeypatch: pytest.MonkeyPatch, thai: ReportText
+) -> None:
+    real = importlib.import_module
+
+    def without_cookiedb(name: str, package: str | None = None) -> Any:
+        if name == "consentkit.cookiedb":
+            raise ImportError(name)
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", without_cookiedb)
+    entries = classify_names(["_clck", "ตะกร้า", "_clck"])
+    assert [(e.name, e.category, e.source) for e in entries] == [
+        ("_clck", "", "unknown"),
+        ("ตะกร้า", "", "unknown"),
+    ]
+    data = ReportData(records=None, statistics=None, inventory=entries)
+    page, _ = write_report(data, thai, generated_at=MOMENT)
+    assert "<code>ตะกร้า</code></th><td>ไม่ทราบ</td>" in page
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("consentkit.cookiedb") is None,
+    reason="the cookie database package is not in this tree yet",
+)
+def test_other_cookies_are_classified_by_the_cookie_database(thai: ReportText) -> None:
+    entries = {e.name: e for e in classify_names(["_clck", "sessionid", "_ga"])}
+    assert (entries["_clck"].category, entries["_clck"].source) == ("analytics", "database")
+    assert entries["_clck"].text_lang == "en" and entries["_clck"].purpose
+    assert (entries["sessionid"].category, entries["sessionid"].source) == (
+        "necessary",
+        "framework",
+    )
+    assert entries["_ga"].source == "category"
+    data = ReportData(records=None, statistics=None, inventory=list(entries.values()))
+    page, _ = write_report(data, thai, generated_at=MOMENT)
+    assert '<code>_clck</code></th><td>คุกกี้เพื่อการวิเคราะห์</td><td lang="en">' in page

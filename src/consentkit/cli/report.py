@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..categories import DEFAULT_CATEGORIES
 from ..report import REPORT_LOCALES, ReportData, ReportText, write_report
-from ..report.inventory import inventory_from_categories
+from ..report.inventory import classify_names, inventory_from_categories
 from ..report.sources import read_records, read_statistics_store
 
 
@@ -35,6 +35,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--title", help="a line under the heading, such as the site's name")
     parser.add_argument(
+        "--cookie",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="a cookie the site sets, to list in the inventory with the category consentkit "
+        "gives it (repeatable)",
+    )
+    parser.add_argument(
         "-o", "--output", metavar="FILE.html", required=True, help="where to write the page"
     )
 
@@ -49,10 +57,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"consentkit report: {error}", file=sys.stderr)
         return 1
     text = ReportText(args.locale)
+    declared = inventory_from_categories(text, DEFAULT_CATEGORIES)
+    extra = [name for name in args.cookie if name not in {entry.name for entry in declared}]
     data = ReportData(
         records=records,
         statistics=statistics,
-        inventory=inventory_from_categories(text, DEFAULT_CATEGORIES),
+        inventory=[*declared, *classify_names(extra, DEFAULT_CATEGORIES)],
         required=frozenset(c.name for c in DEFAULT_CATEGORIES if c.required),
         category_order=[c.name for c in DEFAULT_CATEGORIES],
     )

@@ -107,6 +107,9 @@ class InventoryEntry:
     provider: str | None = None
     purpose: str | None = None
     retention: str | None = None
+    #: The language of ``purpose`` and ``retention`` when it is not the report's (the Open
+    #: Cookie Database's descriptions are English).
+    text_lang: str | None = None
 
 
 @dataclass(frozen=True)

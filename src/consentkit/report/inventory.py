@@ -1,12 +1,16 @@
-"""The report's cookie inventory: the cookies the categories declare, and consentkit's own.
+"""The report's cookie inventory: the cookies the categories declare, consentkit's own, and
+any other cookie names the site is known to set, classified as the middleware would.
 
-This is what the preferences page lists for the same categories (purpose and lifetime in the
-report's language, from :class:`~consentkit.i18n.Catalogs`).
+The declared cookies are what the preferences page lists for the same categories (purpose and
+lifetime in the report's language, from :class:`~consentkit.i18n.Catalogs`). Other names are
+classified by :func:`consentkit.cookiedb.classify_cookies` (the Open Cookie Database, English
+descriptions) where that package is installed, else listed as unknown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+from collections.abc import Iterable, Sequence
 
 from ..categories import DEFAULT_CATEGORIES, Category
 from .aggregate import InventoryEntry
@@ -35,3 +39,27 @@ def inventory_from_categories(
                 )
             )
     return entries
+
+
+def classify_names(
+    names: Iterable[str], categories: Sequence[Category] = DEFAULT_CATEGORIES
+) -> list[InventoryEntry]:
+    """An entry per distinct name, in order, with the category the middleware would give it
+    (a category's own names and patterns first, then the Open Cookie Database)."""
+    names = list(dict.fromkeys(names))
+    try:
+        cookiedb = importlib.import_module("consentkit.cookiedb")
+    except ImportError:
+        return [InventoryEntry(name=name, category="", source="unknown") for name in names]
+    return [
+        InventoryEntry(
+            name=found.name,
+            category=found.category or "",
+            source=found.source,
+            provider=found.provider,
+            purpose=found.purpose,
+            retention=found.retention,
+            text_lang="en" if found.source == "database" else None,
+        )
+        for found in cookiedb.classify_cookies(names, categories)
+    ]

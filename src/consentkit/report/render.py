@@ -171,7 +171,8 @@ def _inventory(figures: ReportFigures, text: ReportText) -> list[dict[str, Any]]
     return [
         {
             "name": entry.name,
-            "category": text.category(entry.category),
+            "category": text.category(entry.category) if entry.category else text.source("unknown"),
+            "text_lang": entry.text_lang if entry.text_lang != text.locale else None,
             "source": text.source(entry.source),
             "provider": entry.provider or "–",
             "purpose": entry.purpose or "–",

@@ -58,9 +58,7 @@ class Guarded:
         self.errors: list[str] = []
         self.context.route("**/*", self._route)
         self.page.on("request", lambda request: self.requested.append(request.url))
-        self.page.on(
-            "console", lambda m: self.errors.append(m.text) if m.type == "error" else None
-        )
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def _route(self, route: Any) -> None:
