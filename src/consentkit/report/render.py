@@ -5,6 +5,7 @@ summary printed in the terminal."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -12,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from .. import __version__
-from .aggregate import KINDS, ReportFigures
+from .aggregate import KINDS, ReportFigures, Share
 from .svg import Bar, Series, horizontal_bars, stacked_columns
 from .text import KIND_COLOURS, ReportText
 
@@ -81,57 +82,80 @@ def _choices(figures: ReportFigures, text: ReportText) -> dict[str, Any]:
     }
 
 
-def _shares(figures: ReportFigures, text: ReportText) -> dict[str, Any]:
+def _share_section(
+    shares: Sequence[Share],
+    text: ReportText,
+    label: Callable[[str], str],
+    count: Callable[[Share], str],
+    *,
+    colour: str,
+    chart_id: str,
+    texts: Mapping[str, str],
+) -> dict[str, Any]:
+    """A section of one bar per share (0–100 %) and its table. ``texts`` holds its
+    ``heading``, ``lead``, ``description`` (the chart's) and ``name_column``/``count_column``."""
     rows = [
-        {
-            "label": text.category(share.name),
-            "count": text.number(share.count),
-            "of": text.number(share.of),
-            "percent": text.percent(share.fraction),
-        }
-        for share in figures.categories
+        {"label": label(share.name), "count": count(share), "percent": text.percent(share.fraction)}
+        for share in shares
     ]
     bars = [
-        Bar(row["label"], share.fraction, row["percent"])
-        for row, share in zip(rows, figures.categories, strict=True)
+        Bar(row["label"], s.fraction, row["percent"]) for row, s in zip(rows, shares, strict=True)
     ]
     svg = horizontal_bars(
         bars,
         maximum=1.0,
-        colour=SHARE_COLOUR,
-        title=text.gettext("Share of visitors granting each category"),
-        description=text.gettext(
-            "One bar per category: the percentage of visitors whose latest choice grants it."
-        ),
-        chart_id="categories",
+        colour=colour,
+        title=texts["heading"],
+        description=texts["description"],
+        chart_id=chart_id,
     )
-    return {"svg": Markup(svg) if bars else None, "rows": rows}
+    return {"id": chart_id, "svg": Markup(svg) if bars else None, "rows": rows, **texts}
+
+
+def _shares(figures: ReportFigures, text: ReportText) -> dict[str, Any]:
+    return _share_section(
+        figures.categories,
+        text,
+        text.category,
+        lambda share: f"{text.number(share.count)} / {text.number(share.of)}",
+        colour=SHARE_COLOUR,
+        chart_id="categories",
+        texts={
+            "heading": text.gettext("Share of visitors granting each category"),
+            "lead": text.gettext(
+                "Each visitor (consent id) counted once, by their latest choice. Strictly "
+                "necessary cookies are always on and not shown."
+            ),
+            "description": text.gettext(
+                "One bar per category: the percentage of visitors whose latest choice grants it."
+            ),
+            "name_column": text.gettext("Category"),
+            "count_column": text.gettext("Visitors granting it"),
+        },
+    )
 
 
 def _languages(figures: ReportFigures, text: ReportText) -> dict[str, Any]:
-    rows = [
-        {
-            "label": text.language(share.name),
-            "count": text.number(share.count),
-            "percent": text.percent(share.fraction),
-        }
-        for share in figures.languages
-    ]
-    bars = [
-        Bar(row["label"], share.fraction, row["percent"])
-        for row, share in zip(rows, figures.languages, strict=True)
-    ]
-    svg = horizontal_bars(
-        bars,
-        maximum=1.0,
+    return _share_section(
+        figures.languages,
+        text,
+        text.language,
+        lambda share: text.number(share.count),
         colour=LANGUAGE_COLOUR,
-        title=text.gettext("Banner languages"),
-        description=text.gettext(
-            "One bar per language: the percentage of visitors who made their latest choice in it."
-        ),
         chart_id="languages",
+        texts={
+            "heading": text.gettext("Banner languages"),
+            "lead": text.gettext(
+                "The language of the banner each visitor made their latest choice in."
+            ),
+            "description": text.gettext(
+                "One bar per language: the percentage of visitors who made their latest choice "
+                "in it."
+            ),
+            "name_column": text.gettext("Language"),
+            "count_column": text.gettext("Visitors"),
+        },
     )
-    return {"svg": Markup(svg) if bars else None, "rows": rows}
 
 
 def _countries(figures: ReportFigures, text: ReportText) -> dict[str, Any]:
