@@ -53,10 +53,11 @@ def test_the_thai_report_and_its_summary(inputs: tuple[Path, Path], tmp_path: Pa
     lines = result.stdout.splitlines()
     assert lines[0] == "รายงานความยินยอมการใช้คุกกี้"
     assert lines[1] == "ช่วงเวลา: 1 พฤศจิกายน พ.ศ. 2569 – 1 ธันวาคม พ.ศ. 2569"
-    assert lines[2] == f"ผู้เข้าชม {visitors} รายเลือก {len(rows)} ครั้ง"
+    assert lines[2] == f"ผู้เข้าชมที่เลือกแล้ว: {visitors}"
+    assert lines[3] == f"การเลือกที่บันทึกไว้: {len(rows)}"
     # "accept all" grants everything, so it is never a withdrawal: the counts agree
     accept = choices["accept_all"]
-    assert lines[3] == f"  ยอมรับทั้งหมด: {accept} ({round(100 * accept / len(rows))}%)"
+    assert lines[4] == f"  ยอมรับทั้งหมด: {accept} ({round(100 * accept / len(rows))}%)"
     assert "  ไทย: 4,795" in lines  # the statistics file's Thai page views (5 + 2 weights)
     assert lines[-1] == f"บันทึกรายงานไว้ที่ {output}"
     page = output.read_text(encoding="utf-8")
@@ -124,5 +125,5 @@ def test_the_report_reads_a_records_store(tmp_path: Path) -> None:
     for value in (str(path), f"sqlite:///{path}"):
         result = _report("--records", value, "--locale", "en", "-o", str(tmp_path / "r.html"))
         assert result.returncode == 0, result.stderr
-        assert "2 visitors made 3 choices" in result.stdout
+        assert "Visitors who chose: 2\nChoices recorded: 3\n" in result.stdout
         assert "  Withdrawal: 1 (33%)" in result.stdout

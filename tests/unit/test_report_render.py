@@ -122,7 +122,7 @@ def test_the_thai_page_is_self_contained_and_in_thai(thai: ReportText) -> None:
     assert "1 พฤศจิกายน พ.ศ. 2569 – 2 พฤศจิกายน พ.ศ. 2569" in page
     assert "<code>_ga</code>" in page and "2 ปี" in page
     assert "ไทย" in page and "ญี่ปุ่น" in page
-    assert "ผู้เข้าชม 2 รายเลือก 3 ครั้ง" in summary
+    assert "ผู้เข้าชมที่เลือกแล้ว: 2\nการเลือกที่บันทึกไว้: 3\n" in summary
     assert "ถอนความยินยอม: 1 (33%)" in summary
     assert "คุกกี้เพื่อการวิเคราะห์: 50%" in summary
     assert "การเปิดดูหน้าเว็บที่นับได้: 100 (มีตำแหน่งที่ตั้ง 40%)" in summary

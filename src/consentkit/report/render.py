@@ -259,10 +259,8 @@ def render_summary(figures: ReportFigures, text: ReportText) -> str:
     ]
     if figures.records_given:
         records = figures.record_count
-        lines.append(
-            gettext("%(visitors)s visitors made %(records)s choices")
-            % {"visitors": text.number(figures.visitor_count), "records": text.number(records)}
-        )
+        lines.append(f"{gettext('Visitors who chose')}: {text.number(figures.visitor_count)}")
+        lines.append(f"{gettext('Choices recorded')}: {text.number(records)}")
         for kind in KINDS:
             count = figures.kind_totals[kind]
             share = text.percent(count / records if records else 0)
