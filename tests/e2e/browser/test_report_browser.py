@@ -125,3 +125,17 @@ def test_the_guard_catches_a_request_off_the_page(
     view = guarded(doctored, "th")
     view.open()
     assert view.refused == ["http://127.0.0.1:9/pixel.gif"]
+
+
+def test_on_a_phone_only_charts_and_tables_scroll_sideways(
+    browser: Any, reports: dict[str, Path], artifacts: Path
+) -> None:
+    context = browser.new_context(locale="th-TH", viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(reports["th"].resolve().as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") == 390
+        assert page.locator(".scroll").count() == 5  # four charts and the inventory
+        page.screenshot(path=str(artifacts / "report-th-phone.png"))
+    finally:
+        context.close()
