@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -14,15 +15,22 @@ from pathlib import Path
 
 import pytest
 
-from ..support.report_data import SITE_TITLE, month_of_records, write_records, write_statistics
+from ..support.report_data import (
+    SITE_TITLE,
+    month_of_records,
+    record,
+    write_records,
+    write_statistics,
+)
 
 CONSENTKIT = str(Path(sys.executable).parent / "consentkit")
 KEY = "กุญแจลับสำหรับรายงาน-0123456789abcdef"
 
 
-def _report(*args: str) -> subprocess.CompletedProcess[str]:
+def _report(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [CONSENTKIT, "report", *args],
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -127,3 +135,44 @@ def test_the_report_reads_a_records_store(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert "Visitors who chose: 2\nChoices recorded: 3\n" in result.stdout
         assert "  Withdrawal: 1 (33%)" in result.stdout
+
+
+SITE_CATEGORIES = """
+from consentkit import Category
+
+CATEGORIES = [
+    Category("necessary", required=True),
+    Category("chat", cookies=("crisp-client*",), label={"th": "แชทสด", "en": "Live chat"}),
+    Category("analytics", cookies=("_ga", "_ga_*")),
+]
+NOT_CATEGORIES = ["chat"]
+"""
+
+
+def test_the_sites_own_categories_name_the_shares_and_the_inventory(tmp_path: Path) -> None:
+    (tmp_path / "site_consent.py").write_text(SITE_CATEGORIES, encoding="utf-8")
+    start = datetime.datetime(2026, 11, 3, 1, tzinfo=datetime.timezone.utc)
+    rows = [
+        record("ก", start, "save", ("chat",)),
+        record("ข", start, "accept_all", ("chat", "analytics")),
+    ]
+    for row in rows:
+        row["refused"] = [n for n in ("chat", "analytics") if n not in row["granted"]]
+    records = write_records(tmp_path / "records.jsonl", rows)
+    output = tmp_path / "report.html"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    args = ["--records", str(records), "-o", str(output)]
+    result = _report(*args, "--categories", "site_consent:CATEGORIES", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "  แชทสด: 100%" in result.stdout and "  คุกกี้เพื่อการวิเคราะห์: 50%" in result.stdout
+    page = output.read_text(encoding="utf-8")
+    assert "<code>crisp-client*</code></th><td>แชทสด</td>" in page
+    assert "<code>_fbp</code>" not in page  # the defaults' marketing is not this site's
+    for target, message in [
+        ("site_consent", "write MODULE:NAME"),
+        ("site_consent:MISSING", "has no 'MISSING'"),
+        ("site_consent:NOT_CATEGORIES", "is not a list of consentkit Category objects"),
+        ("ไม่มีโมดูล:CATEGORIES", "cannot import"),
+    ]:
+        result = _report(*args, "--categories", target, env=env)
+        assert result.returncode == 1 and message in result.stderr, result.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..categories import DEFAULT_CATEGORIES
 from ..report import REPORT_LOCALES, ReportData, ReportText, write_report
 from ..report.inventory import classify_names, inventory_from_categories
-from ..report.sources import read_records, read_statistics_store
+from ..report.sources import read_categories, read_records, read_statistics_store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--title", help="a line under the heading, such as the site's name")
     parser.add_argument(
+        "--categories",
+        metavar="MODULE:NAME",
+        help="the site's categories= list, e.g. mysite.consent:CATEGORIES (the defaults)",
+    )
+    parser.add_argument(
         "--cookie",
         metavar="NAME",
         action="append",
@@ -51,20 +56,21 @@ def run(args: argparse.Namespace) -> int:
     """Write the page and print the summary; 1 with a message when an input cannot be read
     or the page cannot be written."""
     try:
+        categories = read_categories(args.categories) if args.categories else DEFAULT_CATEGORIES
+        text = ReportText(args.locale, categories)
         records = read_records(args.records) if args.records else None
         statistics = read_statistics_store(args.statistics) if args.statistics else None
     except ValueError as error:
         print(f"consentkit report: {error}", file=sys.stderr)
         return 1
-    text = ReportText(args.locale)
-    declared = inventory_from_categories(text, DEFAULT_CATEGORIES)
+    declared = inventory_from_categories(text, categories)
     extra = [name for name in args.cookie if name not in {entry.name for entry in declared}]
     data = ReportData(
         records=records,
         statistics=statistics,
-        inventory=[*declared, *classify_names(extra, DEFAULT_CATEGORIES)],
-        required=frozenset(c.name for c in DEFAULT_CATEGORIES if c.required),
-        category_order=[c.name for c in DEFAULT_CATEGORIES],
+        inventory=[*declared, *classify_names(extra, categories)],
+        required=frozenset(c.name for c in categories if c.required),
+        category_order=[c.name for c in categories],
     )
     page, summary = write_report(data, text, title=args.title)
     output = Path(args.output)

@@ -1,6 +1,7 @@
-"""Reading the report's inputs: consent records (a records store, or a JSON Lines export) and
-location statistics (the statistics SQLite file). Every problem is a ``ValueError`` that says
-what to give instead; nothing is created or changed."""
+"""Reading the report's inputs: consent records (a records store, or a JSON Lines export),
+location statistics (the statistics SQLite file) and the site's categories (``MODULE:NAME``).
+Every problem is a ``ValueError`` that says what to give instead; nothing is created or
+changed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..categories import Category
 from ..location.stats import StatisticsRow, read_statistics
 from .aggregate import ConsentRecord
 
@@ -84,3 +86,23 @@ def read_statistics_store(value: str) -> list[StatisticsRow]:
             f"statistics: {value!r} is not a statistics file; give its path or sqlite:///path"
         )
     return read_statistics(_sqlite_file(value) or Path(value))
+
+
+def read_categories(target: str) -> tuple[Category, ...]:
+    """The sequence of :class:`~consentkit.categories.Category` that ``target``
+    (``package.module:NAME``, as the site passes to ``categories=``) names."""
+    module_name, sep, attribute = target.partition(":")
+    if not sep or not module_name or not attribute:
+        raise ValueError(
+            f"categories: write MODULE:NAME (e.g. mysite.consent:CATEGORIES), not {target!r}"
+        )
+    try:
+        value = getattr(importlib.import_module(module_name), attribute)
+    except ImportError as error:
+        raise ValueError(f"categories: cannot import {module_name!r} ({error})") from None
+    except AttributeError:
+        raise ValueError(f"categories: {module_name!r} has no {attribute!r}") from None
+    categories = tuple(value) if isinstance(value, list | tuple) else ()
+    if not categories or not all(isinstance(c, Category) for c in categories):
+        raise ValueError(f"categories: {target} is not a list of consentkit Category objects")
+    return categories

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Sequence
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations
 
-from ..categories import Category
+from ..categories import DEFAULT_CATEGORIES, Category
 from ..i18n import BUILTIN_LOCALES, Catalogs, format_long_date, load_translations
 from ..options import Settings
 
@@ -48,9 +49,10 @@ SOURCE_LABELS = {
 
 
 class ReportText:
-    """Translation and formatting for one report locale (``th`` or ``en``)."""
+    """Translation and formatting for one report locale (``th`` or ``en``); categories are
+    named as the site's ``categories`` label them (the built-in labels for the defaults)."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, categories: Sequence[Category] = DEFAULT_CATEGORIES) -> None:
         if locale not in REPORT_LOCALES:
             raise ValueError(f"the report is written in th or en, not {locale!r}")
         self.locale = locale
@@ -58,8 +60,9 @@ class ReportText:
         # Catalogs describes categories and cookies as the banner does. It needs Settings, and
         # Settings a key; nothing is signed here, so a throwaway one does.
         settings = Settings.from_options(
-            secret_key=secrets.token_urlsafe(32), default_locale=locale
+            secret_key=secrets.token_urlsafe(32), default_locale=locale, categories=categories
         )
+        self.categories = {category.name: category for category in settings.categories}
         self.catalogs = Catalogs(settings)
         self._territories = Locale.parse(locale).territories
         self._languages = Locale.parse(locale).languages
@@ -104,10 +107,12 @@ class ReportText:
 
     def category(self, name: str) -> str:
         """A category's label, as the banner writes it."""
-        try:
-            category = Category(name)
-        except ValueError:
-            return name
+        category = self.categories.get(name)
+        if category is None:
+            try:
+                category = Category(name)
+            except ValueError:
+                return name
         return str(self.catalogs.describe_category(category, self.locale)["label"])
 
     def country(self, code: str | None) -> str:
