@@ -69,6 +69,18 @@ def parse_accept_language(header: str) -> list[str]:
     return [tag for _, _, tag in weighted]
 
 
+def format_long_date(date: datetime.date, locale: str) -> str:
+    """``date`` in the locale's long format; Thai in the Buddhist era (พ.ศ.)."""
+    if locale.split("_")[0] == "th":
+        # Babel's calendar data is Gregorian only: write the era and year ourselves.
+        month = format_date(date, "MMMM", locale=locale)
+        return f"{date.day} {month} พ.ศ. {date.year + 543}"
+    try:
+        return format_date(date, "long", locale=locale)
+    except (UnknownLocaleError, ValueError):
+        return date.isoformat()
+
+
 class Catalogs:
     """The banner's languages: translations, negotiation and formatting for each locale."""
 
@@ -118,14 +130,7 @@ class Catalogs:
         """``date`` in the locale's long format; Thai in the Buddhist era (พ.ศ.)."""
         if date is None:
             return None
-        if locale.split("_")[0] == "th":
-            # Babel's calendar data is Gregorian only: write the era and year ourselves.
-            month = format_date(date, "MMMM", locale=locale)
-            return f"{date.day} {month} พ.ศ. {date.year + 543}"
-        try:
-            return format_date(date, "long", locale=locale)
-        except (UnknownLocaleError, ValueError):
-            return date.isoformat()
+        return format_long_date(date, locale)
 
     def describe_category(self, category: Category, locale: str) -> dict[str, Any]:
         """A category's name, label, description and cookies, for templates."""

@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "keygen": "print a new random secret key",
     "check": "report what a visitor without consent receives from a page of a running site",
     "stats": "print the location statistics from a statistics SQLite file",
+    "report": "write a self-contained HTML report of consent choices, visitors and cookies",
 }
 
 
