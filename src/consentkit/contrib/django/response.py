@@ -1,0 +1,128 @@
+"""A Django response as the header list the core plans, and the plan applied back to it.
+
+Django keeps a response's cookies in ``response.cookies``, a ``SimpleCookie`` with one
+``Morsel`` per name, and both of its handlers (WSGI and ASGI) send one ``Set-Cookie`` per
+``response.cookies.values()`` item. Expiring a refused cookie takes one ``Set-Cookie`` per
+domain it may have been set for (the host and each parent domain), all with the same name:
+:class:`SetCookies` holds them, each as a :class:`SetCookieHeader` that outputs the header the
+core wrote, word for word, under its real name.
+"""
+
+from __future__ import annotations
+
+from http.cookies import Morsel, SimpleCookie
+from typing import Any
+
+
+Header = tuple[bytes, bytes]
+_SET_COOKIE = b"set-cookie"
+#: Morsel attributes that are flags (no value).
+_FLAGS = frozenset({"secure", "httponly", "partitioned"})
+
+
+class SetCookieHeader(Morsel):  # type: ignore[type-arg]
+    """A ``Morsel`` that outputs one ``Set-Cookie`` value exactly as given.
+
+    Its key, value and attributes are read from the header (so that tests and other
+    middleware can look at them), but the output is the header itself, whatever its name or
+    attributes: Django's handlers send ``morsel.output(header="")``. Changing it with
+    :meth:`set` (``response.set_cookie`` of the same name) makes it an ordinary morsel again.
+    """
+
+    def __init__(self, header: str) -> None:
+        super().__init__()
+        first, *attributes = header.split(";")
+        name, _, value = first.partition("=")
+        name, value = name.strip(), value.strip()
+        # Set directly: a name the browser sent may not be one Morsel.set accepts.
+        self._key, self._value, self._coded_value = name, value, value
+        for attribute in attributes:
+            key, has_value, attribute_value = attribute.strip().partition("=")
+            key = key.strip().lower()
+            if key in self._reserved:  # type: ignore[attr-defined]
+                dict.__setitem__(self, key, attribute_value.strip() if has_value else True)
+        #: The ``Set-Cookie`` value this morsel outputs, or ``None`` once changed.
+        self.header: str | None = header
+
+    def set(self, key: str, val: str, coded_val: str) -> None:
+        """Set the cookie's name and value, as ``Morsel.set``; the given header is dropped."""
+        self.header = None
+        super().set(key, val, coded_val)
+
+    def OutputString(self, attrs: Any = None) -> str:  # noqa: N802 (Morsel's name)
+        """The ``Set-Cookie`` value: the header as given."""
+        if self.header is not None:
+            return self.header
+        return super().OutputString(attrs)  # type: ignore[no-any-return]
+
+
+class SetCookies(SimpleCookie):  # type: ignore[type-arg]
+    """``response.cookies`` that can hold several ``Set-Cookie`` headers for one name.
+
+    The first for a name is kept under the name, as ``SimpleCookie`` keeps it (so
+    ``response.cookies["_ga"]`` and Django's test ``Client`` work as usual); each further one
+    under its whole header value, which says its name and domain and never clashes.
+    """
+
+    def add_header(self, header: str) -> None:
+        """Add one ``Set-Cookie`` value, sent as it is. One that is not ASCII (a cookie name
+        the browser sent in another script) is left out: Django's ASGI handler encodes each
+        cookie as ASCII and would fail the whole response on it."""
+        if not header.isascii():
+            return
+        morsel = SetCookieHeader(header)
+        key = morsel.key if morsel.key not in self else header
+        dict.__setitem__(self, key, morsel)
+
+
+def header_list(response: Any) -> tuple[list[Header], list[str | None]]:
+    """The response's headers as the core reads them (lower-case names, bytes), in the order
+    Django's handlers send them, and for each the key of its cookie in ``response.cookies``
+    (``None`` for a header in ``response.headers``)."""
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.items()
+    ]
+    owners: list[str | None] = [None] * len(headers)
+    for key, morsel in response.cookies.items():
+        headers.append((_SET_COOKIE, morsel.output(header="").strip().encode("latin-1")))
+        owners.append(key)
+    return headers, owners
+
+
+def apply_headers(
+    response: Any, headers: list[Header], owners: list[str | None], planned: list[Header]
+) -> None:
+    """Make ``response`` send ``planned`` instead of ``headers`` (from :func:`header_list`):
+    the headers the plan left out are removed (a cookie from ``response.cookies``), those it
+    added or changed are set (a ``Set-Cookie`` into a :class:`SetCookies`)."""
+    kept = {id(header) for header in planned}
+    cookies = response.cookies
+    for header, owner in zip(headers, owners, strict=True):
+        if id(header) in kept:
+            continue
+        if owner is not None:
+            dict.__delitem__(cookies, owner)
+        else:
+            name = header[0].decode("latin-1")
+            if name in response.headers:
+                del response.headers[name]
+    original = {id(header) for header in headers}
+    for header in planned:
+        if id(header) in original:
+            continue
+        name, value = header
+        text = value.decode("latin-1")
+        if name == _SET_COOKIE:
+            if not isinstance(cookies, SetCookies):
+                cookies = _set_cookies_from(cookies)
+                response.cookies = cookies
+            cookies.add_header(text)
+        else:
+            response.headers[name.decode("latin-1").title()] = text
+
+
+def _set_cookies_from(cookies: SimpleCookie) -> SetCookies:  # type: ignore[type-arg]
+    jar = SetCookies()
+    dict.update(jar, cookies)
+    return jar
