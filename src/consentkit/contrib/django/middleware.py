@@ -118,6 +118,9 @@ class ConsentMiddleware:
                     "the middleware steps aside. Remove one (manage.py check: consentkit.E004)."
                 )
             return None
+        headers = meta.copy()  # the facts as they arrived: META is masked in place below
+        if "HTTP_HOST" not in headers and "SERVER_NAME" in headers:
+            headers["HTTP_HOST"] = _server_host(headers)  # Django's test Client sends none
         facts = RequestFacts(
             request.method or "GET",
             meta.get("SCRIPT_NAME", ""),
@@ -125,7 +128,7 @@ class ConsentMiddleware:
             meta.get("QUERY_STRING", ""),
             request.scheme,
             meta.get("REMOTE_ADDR"),
-            meta.copy(),  # the facts as they arrived: META is masked in place below
+            headers,
             ENVIRON_KEYS,
         )
         x = Exchange(self.engine, facts)
@@ -166,6 +169,14 @@ class ConsentMiddleware:
                 return response
             return _stream_sync(response, *plan)
         return _apply(response, *plan)
+
+
+def _server_host(meta: dict[str, Any]) -> str:
+    """The host a request without a ``Host`` header was served as (PEP 3333's rule)."""
+    port = str(meta.get("SERVER_PORT", ""))
+    default = "443" if meta.get("wsgi.url_scheme") == "https" else "80"
+    name = str(meta["SERVER_NAME"])
+    return name if port in ("", default) else f"{name}:{port}"
 
 
 _Plan = tuple[ResponsePlan, list[tuple[bytes, bytes]], list[str | None]]
