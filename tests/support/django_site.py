@@ -68,7 +68,7 @@ def route(request: Any) -> Any:
     if len(chunks) == 1:
         response = HttpResponse(chunks[0], status=status)
     else:  # under ASGI an async iterator, as Django asks of a streaming response there
-        stream = _chunks(chunks) if "scope" in request.__dict__ or hasattr(request, "scope") else chunks
+        stream = _chunks(chunks) if hasattr(request, "scope") else chunks
         response = StreamingHttpResponse(stream, status=status)
     for name, value in headers:
         if name.lower() == "set-cookie":

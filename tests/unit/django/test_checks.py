@@ -53,8 +53,16 @@ def _ids(found: list[Any]) -> list[str]:
         ({"secret_key": None}, "E003", "keygen"),
         ("not a dict", "E002", "dict"),
     ],
-    ids=["misspelt", "upper-case-misspelt", "bad-prefix", "short-key", "together", "no-key",
-         "key-none", "not-a-dict"],
+    ids=[
+        "misspelt",
+        "upper-case-misspelt",
+        "bad-prefix",
+        "short-key",
+        "together",
+        "no-key",
+        "key-none",
+        "not-a-dict",
+    ],
 )
 def test_options_check(options: Any, expected: str, words: str) -> None:
     with override_settings(CONSENTKIT=options):

@@ -218,7 +218,10 @@ def test_async_client_reads_and_records_consent() -> None:
     async def run() -> tuple[int, dict[str, Any]]:
         client = AsyncClient()
         chosen = await client.post(
-            "/_consent", "choice=accept_all", content_type=FORM, headers={"origin": "http://testserver"}
+            "/_consent",
+            "choice=accept_all",
+            content_type=FORM,
+            headers={"origin": "http://testserver"},
         )
         return chosen.status_code, (await client.get("/seen")).json()
 
@@ -247,9 +250,9 @@ def test_wrapped_and_in_middleware_gives_one_banner(caplog: pytest.LogCaptureFix
 def test_a_bad_option_fails_when_django_builds_its_handler() -> None:
     from django.core.exceptions import ImproperlyConfigured
 
-    with override_settings(CONSENTKIT={"secret_key": SECRET_KEY, "prefix": "no-slash"}):
-        with pytest.raises(ImproperlyConfigured, match="prefix"):
-            Client().get("/")
+    bad = {"secret_key": SECRET_KEY, "prefix": "no-slash"}
+    with override_settings(CONSENTKIT=bad), pytest.raises(ImproperlyConfigured, match="prefix"):
+        Client().get("/")
 
 
 def test_the_consent_json_of_the_endpoint_in_the_test_client() -> None:

@@ -138,7 +138,7 @@ def _unknown(settings: Any) -> bool:
         if path:
             try:
                 _application(path)
-            except Exception:  # noqa: BLE001 (any failure: we cannot tell)
+            except Exception:
                 return True
     return False
 
@@ -149,7 +149,7 @@ def _wrapped(path: object) -> bool:
         return False
     try:
         app = _application(path)
-    except Exception:  # noqa: BLE001 (reported by _unknown, or by Django itself)
+    except Exception:
         return False
     return _consentkit_in(app)
 

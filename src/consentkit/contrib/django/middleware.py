@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from functools import partial
 from typing import Any
 
-from asgiref.sync import (  # type: ignore[import-untyped]
+from asgiref.sync import (
     iscoroutinefunction,
     markcoroutinefunction,
     sync_to_async,

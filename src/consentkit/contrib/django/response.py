@@ -13,11 +13,10 @@ from __future__ import annotations
 from http.cookies import Morsel, SimpleCookie
 from typing import Any
 
-
 Header = tuple[bytes, bytes]
 _SET_COOKIE = b"set-cookie"
-#: Morsel attributes that are flags (no value).
-_FLAGS = frozenset({"secure", "httponly", "partitioned"})
+#: The attributes a Morsel knows (expires, path, domain, max-age, secure, httponly, ...).
+_ATTRIBUTES = frozenset(Morsel._reserved)  # type: ignore[attr-defined]
 
 
 class SetCookieHeader(Morsel):  # type: ignore[type-arg]
@@ -39,7 +38,7 @@ class SetCookieHeader(Morsel):  # type: ignore[type-arg]
         for attribute in attributes:
             key, has_value, attribute_value = attribute.strip().partition("=")
             key = key.strip().lower()
-            if key in self._reserved:  # type: ignore[attr-defined]
+            if key in _ATTRIBUTES:
                 dict.__setitem__(self, key, attribute_value.strip() if has_value else True)
         #: The ``Set-Cookie`` value this morsel outputs, or ``None`` once changed.
         self.header: str | None = header
@@ -49,14 +48,14 @@ class SetCookieHeader(Morsel):  # type: ignore[type-arg]
         self.header = None
         super().set(key, val, coded_val)
 
-    def OutputString(self, attrs: Any = None) -> str:  # noqa: N802 (Morsel's name)
+    def OutputString(self, attrs: Any = None) -> str:
         """The ``Set-Cookie`` value: the header as given."""
         if self.header is not None:
             return self.header
-        return super().OutputString(attrs)  # type: ignore[no-any-return]
+        return super().OutputString(attrs)
 
 
-class SetCookies(SimpleCookie):  # type: ignore[type-arg]
+class SetCookies(SimpleCookie):
     """``response.cookies`` that can hold several ``Set-Cookie`` headers for one name.
 
     The first for a name is kept under the name, as ``SimpleCookie`` keeps it (so
@@ -104,9 +103,9 @@ def apply_headers(
         if owner is not None:
             dict.__delitem__(cookies, owner)
         else:
-            name = header[0].decode("latin-1")
-            if name in response.headers:
-                del response.headers[name]
+            plain = header[0].decode("latin-1")
+            if plain in response.headers:
+                del response.headers[plain]
     original = {id(header) for header in headers}
     for header in planned:
         if id(header) in original:
@@ -122,7 +121,7 @@ def apply_headers(
             response.headers[name.decode("latin-1").title()] = text
 
 
-def _set_cookies_from(cookies: SimpleCookie) -> SetCookies:  # type: ignore[type-arg]
+def _set_cookies_from(cookies: SimpleCookie) -> SetCookies:
     jar = SetCookies()
     dict.update(jar, cookies)
     return jar
