@@ -56,13 +56,15 @@ def _chunks(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
 
 def route(request: Any) -> Any:
     """Every path of the table's site."""
-    from django.http import HttpResponse, StreamingHttpResponse
+    from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 
     path = request.path_info
     if path == "/consent":
         return HttpResponse(consent_json(request), content_type="application/json")
     if path == "/echo-body":
         return HttpResponse(request.body, content_type="text/plain")
+    if path == "/meta":  # the address the view is shown
+        return JsonResponse({"remote_addr": request.META.get("REMOTE_ADDR")})
     status, headers, chunks = ROUTES.get(path, (404, [("Content-Type", "text/plain")], [b"nope"]))
     response: Any
     if len(chunks) == 1:
