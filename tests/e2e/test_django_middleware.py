@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,17 @@ def _argv(server: str, port: int) -> list[str]:
         "--host",
         "127.0.0.1",
     ]
+
+
+def _logged(log: Path, needle: str) -> list[str]:
+    """The log's lines with ``needle``, waiting a while for the server to write them (it
+    logs a request after answering it)."""
+    deadline = time.monotonic() + 15
+    while True:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if needle in line]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
 
 
 @pytest.fixture(params=["gunicorn", "uvicorn"], scope="module")
@@ -102,6 +114,6 @@ def test_the_view_and_the_access_log_see_the_truncated_address(
     shown = client.request("GET", "/meta")
     assert shown.status == 200
     assert '"remote_addr": "127.0.0.0"' in shown.text
-    lines = [line for line in log.read_text(errors="replace").splitlines() if "/meta" in line]
+    lines = _logged(log, "/meta")
     assert lines, "the server logged the request"
     assert all("127.0.0.1" not in line and "127.0.0.0" in line for line in lines)

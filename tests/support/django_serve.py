@@ -7,8 +7,8 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.support.django_settings")
 
-from django.core.asgi import get_asgi_application  # noqa: E402 (after the settings module)
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 wsgi = get_wsgi_application()
 asgi = get_asgi_application()
