@@ -242,9 +242,12 @@ def test_without_the_middleware_the_error_names_the_middleware_line() -> None:
 def test_wrapped_and_in_middleware_gives_one_banner(caplog: pytest.LogCaptureFixture) -> None:
     from django.core.wsgi import get_wsgi_application
 
-    response = WsgiClient(wrap_wsgi(get_wsgi_application())).request("GET", "/")
+    client = WsgiClient(wrap_wsgi(get_wsgi_application()))
+    response = client.request("GET", "/")
     assert response.body.count(BANNER) == 1
     assert "consentkit runs twice" in caplog.text
+    shown = json.loads(client.request("GET", "/seen").body)  # request.consent: the wrapper's
+    assert shown["decided"] is False and shown["remote_addr"] == "127.0.0.0"
 
 
 def test_a_bad_option_fails_when_django_builds_its_handler() -> None:

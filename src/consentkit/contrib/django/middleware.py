@@ -110,7 +110,9 @@ class ConsentMiddleware:
         """The request's exchange, made and kept in ``request.META``, with the request masked;
         ``None`` when consentkit already wraps the application (it has done all this)."""
         meta = request.META
-        if find_exchange(request) is not None:
+        wrapped = find_exchange(request)
+        if wrapped is not None:
+            request.consent = SimpleLazyObject(partial(getattr, wrapped, "consent"))
             if not self._warned_twice:
                 self._warned_twice = True
                 logger.warning(

@@ -78,10 +78,11 @@ def header_list(response: Any) -> tuple[list[Header], list[str | None]]:
     """The response's headers as the core reads them (lower-case names, bytes), in the order
     Django's handlers send them, and for each the key of its cookie in ``response.cookies``
     (``None`` for a header in ``response.headers``)."""
-    headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in response.items()
-    ]
+    store = getattr(response.headers, "_store", None)
+    if isinstance(store, dict):  # Django's ResponseHeaders: lower-case name -> (name, value)
+        headers = [(name.encode("latin-1"), v.encode("latin-1")) for name, (_, v) in store.items()]
+    else:
+        headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in response.items()]
     owners: list[str | None] = [None] * len(headers)
     for key, morsel in response.cookies.items():
         headers.append((_SET_COOKIE, morsel.output(header="").strip().encode("latin-1")))
