@@ -263,3 +263,34 @@ def test_the_consent_json_of_the_endpoint_in_the_test_client() -> None:
     _choose(client, "reject_all")
     answer = json.loads(client.get("/_consent").content)
     assert answer["decided"] and answer["granted"] == ["necessary"]
+
+
+def test_a_sync_stream_under_the_async_middleware_gets_the_banner() -> None:
+    async def fetch() -> Any:
+        return await AsyncClient().get("/stream", headers={"host": HOST})
+
+    response = asyncio.run(fetch())
+    body = b"".join(response.streaming_content)  # read in a thread by consentkit, then here
+    assert BANNER in body and body.endswith(b"</body></html>")
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_on_consent_gets_each_choice(mode: str) -> None:
+    records: list[Any] = []
+    options = {**settings.CONSENTKIT, "on_consent": records.append}
+    with override_settings(CONSENTKIT=options):
+        if mode == "sync":
+            assert _choose(Client(), "reject_all").status_code == 303
+        else:
+
+            async def post() -> int:
+                response = await AsyncClient().post(
+                    "/_consent",
+                    "choice=reject_all",
+                    content_type=FORM,
+                    headers={"origin": "http://testserver"},
+                )
+                return response.status_code
+
+            assert asyncio.run(post()) == 303
+    assert [r.choice for r in records] == ["reject_all"]
