@@ -7,6 +7,7 @@ the wire), the view and the server's access log shown only the truncated address
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ..support import ROOT
 from ..support.harness import HttpClient
 from ..support.servers import free_port, serve_command
 
@@ -117,3 +119,18 @@ def test_the_view_and_the_access_log_see_the_truncated_address(
     lines = _logged(log, "/meta")
     assert lines, "the server logged the request"
     assert all("127.0.0.1" not in line and "127.0.0.0" in line for line in lines)
+
+
+@pytest.mark.parametrize("example", ["django", "django_middleware"])
+def test_manage_py_check_passes_both_django_examples(example: str) -> None:
+    """Both ways of installing consentkit (wrapped in wsgi.py/asgi.py, a MIDDLEWARE entry)
+    are seen by the checks: no consentkit.W002 nor E004 for either, run as a user runs it."""
+    done = subprocess.run(
+        [sys.executable, f"examples/{example}/manage.py", "check", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout

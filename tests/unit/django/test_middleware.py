@@ -54,6 +54,12 @@ def seen(request: Any) -> JsonResponse:
     )
 
 
+def address_headers(request: Any) -> JsonResponse:
+    """Every ``HTTP_*`` value the view is shown, and ``request.headers``."""
+    meta = {k: v for k, v in request.META.items() if k.startswith("HTTP_")}
+    return JsonResponse({"meta": meta, "headers": dict(request.headers)})
+
+
 def template_page(request: Any) -> HttpResponse:
     template = engines["django"].from_string(
         "<!doctype html><html><body>{% load consentkit %}"
@@ -91,6 +97,7 @@ def file_page(request: Any) -> FileResponse:
 urlpatterns = [
     path("", page),
     path("seen", seen),
+    path("address-headers", address_headers),
     path("template", template_page),
     path("stream", stream),
     path("astream", astream),
@@ -294,3 +301,14 @@ def test_on_consent_gets_each_choice(mode: str) -> None:
 
             assert asyncio.run(post()) == 303
     assert [r.choice for r in records] == ["reject_all"]
+
+
+def test_every_address_header_is_masked_in_meta_and_request_headers() -> None:
+    from consentkit.core.request import ADDRESS_HEADERS
+
+    extra = {"HTTP_" + name.upper().replace("-", "_"): "203.0.113.77" for name in ADDRESS_HEADERS}
+    shown = Client(REMOTE_ADDR="10.0.0.5").get("/address-headers", **extra).json()
+    assert "203.0.113.77" not in json.dumps(shown)
+    assert shown["meta"]["HTTP_X_FORWARDED_FOR"] == "203.0.113.0"
+    assert "HTTP_FORWARDED" not in shown["meta"]  # removed, not rewritten
+    assert len(shown["meta"]) >= len(ADDRESS_HEADERS) - 1
