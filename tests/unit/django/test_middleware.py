@@ -312,3 +312,31 @@ def test_every_address_header_is_masked_in_meta_and_request_headers() -> None:
     assert shown["meta"]["HTTP_X_FORWARDED_FOR"] == "203.0.113.0"
     assert "HTTP_FORWARDED" not in shown["meta"]  # removed, not rewritten
     assert len(shown["meta"]) >= len(ADDRESS_HEADERS) - 1
+
+
+def test_a_response_with_several_expiries_survives_pickling() -> None:
+    """Django's cache middleware pickles responses: each expiry keeps its whole header."""
+    import pickle
+
+    response = Client(HTTP_COOKIE="_ga=GA1.1.9").get("/seen", HTTP_HOST=HOST)
+    before = sorted(m.output(header="") for m in response.cookies.values())
+    again = pickle.loads(pickle.dumps(response.cookies))
+    assert sorted(m.output(header="") for m in again.values()) == before
+    assert len(before) == 4 and all("Max-Age=0" in h for h in before)
+
+
+def reads_the_body_first(get_response: Any) -> Any:
+    """A middleware above consentkit that reads ``request.POST`` (so the body) first."""
+
+    def middleware(request: Any) -> Any:
+        request.POST  # noqa: B018 (read for its side effect)
+        return get_response(request)
+
+    return middleware
+
+
+def test_a_choice_reaches_consentkit_after_an_outer_middleware_read_the_body() -> None:
+    with override_settings(MIDDLEWARE=[f"{__name__}.reads_the_body_first", PATH]):
+        client = Client()
+        assert _choose(client).status_code == 303
+        assert client.get("/seen", HTTP_HOST=HOST).json()["decided"]

@@ -48,6 +48,15 @@ class SetCookieHeader(Morsel):  # type: ignore[type-arg]
         self.header = None
         super().set(key, val, coded_val)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its header (Django's cache middleware pickles responses)."""
+        return {**super().__getstate__(), "header": self.header}  # type: ignore[misc]
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        self.header = state.pop("header", None)
+        super().__setstate__(state)  # type: ignore[misc]
+
     def OutputString(self, attrs: Any = None) -> str:
         """The ``Set-Cookie`` value: the header as given."""
         if self.header is not None:
