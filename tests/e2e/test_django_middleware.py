@@ -6,6 +6,7 @@ the wire), the view and the server's access log shown only the truncated address
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -134,3 +135,13 @@ def test_manage_py_check_passes_both_django_examples(example: str) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "uvicorn"])
+def test_a_bad_option_stops_the_server_at_start_up(server: str) -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.support.django_settings_bad"}
+    argv = _argv(server, free_port())
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "ImproperlyConfigured: settings.CONSENTKIT" in output and "prefix" in output
