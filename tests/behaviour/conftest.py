@@ -49,6 +49,13 @@ def django_asgi_site() -> Any:
 
 
 @pytest.fixture(scope="session")
+def django_uvicorn_url(django_asgi_site: Any) -> Iterator[str]:
+    """The Django site served by uvicorn on a loopback port."""
+    with serve_asgi(django_asgi_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def uvicorn_url(asgi_site: ConsentMiddleware) -> Iterator[str]:
     """The ASGI site served by uvicorn on a loopback port."""
     with serve_asgi(asgi_site) as url:
@@ -74,6 +81,8 @@ def client(request: pytest.FixtureRequest) -> Client:
         return WsgiClient(request.getfixturevalue("django_wsgi_site"))
     if kind == "django-asgi":
         return AsgiClient(request.getfixturevalue("django_asgi_site"))
+    if kind == "django-uvicorn":
+        return HttpClient(request.getfixturevalue("django_uvicorn_url"), "django-uvicorn")
     if kind == "uvicorn":
         return HttpClient(request.getfixturevalue("uvicorn_url"), "uvicorn")
     return HttpClient(request.getfixturevalue("werkzeug_url"), "werkzeug")
