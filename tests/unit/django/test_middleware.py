@@ -39,6 +39,13 @@ def page(request: Any) -> HttpResponse:
     return response
 
 
+def raw_header(request: Any) -> HttpResponse:
+    """A page whose analytics cookie is a raw header, not in ``response.cookies``."""
+    response = HttpResponse(PAGE_BYTES)
+    response.headers["Set-Cookie"] = "_gid=GA1.1.2; Path=/"
+    return response
+
+
 def seen(request: Any) -> JsonResponse:
     """What the view is shown: the address headers, and the consent both ways."""
     meta = request.META
@@ -97,6 +104,7 @@ def file_page(request: Any) -> FileResponse:
 urlpatterns = [
     path("", page),
     path("seen", seen),
+    path("raw-header", raw_header),
     path("address-headers", address_headers),
     path("template", template_page),
     path("stream", stream),
@@ -340,3 +348,12 @@ def test_a_choice_reaches_consentkit_after_an_outer_middleware_read_the_body() -
         client = Client()
         assert _choose(client).status_code == 303
         assert client.get("/seen", HTTP_HOST=HOST).json()["decided"]
+
+
+def test_a_raw_set_cookie_header_of_a_refused_category_is_dropped() -> None:
+    refused = Client().get("/raw-header")
+    assert "Set-Cookie" not in refused.headers and BANNER in refused.content
+    client = Client()
+    _choose(client)
+    granted = client.get("/raw-header")
+    assert granted.headers["Set-Cookie"] == "_gid=GA1.1.2; Path=/"
