@@ -13,6 +13,8 @@ from __future__ import annotations
 from http.cookies import Morsel, SimpleCookie
 from typing import Any
 
+from ...core.bounded import BoundedCache
+
 Header = tuple[bytes, bytes]
 _SET_COOKIE = b"set-cookie"
 #: The attributes a Morsel knows (expires, path, domain, max-age, secure, httponly, ...).
@@ -78,9 +80,18 @@ class SetCookies(SimpleCookie):
         cookie as ASCII and would fail the whole response on it."""
         if not header.isascii():
             return
-        morsel = SetCookieHeader(header)
+        # A copy of the header's morsel, parsed once per distinct header: a visitor who keeps
+        # sending refused cookies gets the same expiring headers on every response.
+        prototype = _prototypes[header]
+        morsel = SetCookieHeader.__new__(SetCookieHeader)
+        dict.update(morsel, prototype)
+        morsel.__dict__.update(prototype.__dict__)
         key = morsel.key if morsel.key not in self else header
         dict.__setitem__(self, key, morsel)
+
+
+#: Each distinct ``Set-Cookie`` value the middleware adds, parsed (copied for each response).
+_prototypes: BoundedCache[str, SetCookieHeader] = BoundedCache(SetCookieHeader, 1024)
 
 
 def header_list(response: Any) -> tuple[list[Header], list[str | None]]:
