@@ -10,8 +10,10 @@ A plain JSON view (``/api``) gives the JSON cases (a visitor's ``_ga``/``_fbp`` 
 API response).
 
 consentkit wraps the same plain Django application (``consentkit.contrib.django.wrap_wsgi``
-when present, else ``ConsentWSGIMiddleware``). Django is configured once per process, so run
-this in its own process (``python -m benchmarks`` does).
+when present, else ``ConsentWSGIMiddleware``); the "consentkit MIDDLEWARE" cases run it as a
+``MIDDLEWARE`` entry instead (``consentkit.contrib.django.middleware.ConsentMiddleware``, just
+below ``SecurityMiddleware``), when this consentkit has one. Django is configured once per
+process, so run this in its own process (``python -m benchmarks`` does).
 """
 
 from __future__ import annotations
@@ -133,6 +135,14 @@ def setup() -> dict[str, Any]:
     plain_handler = WSGIHandler()
     settings.MIDDLEWARE = [*BASE_MIDDLEWARE, "cookie_consent.middleware.CleanCookiesMiddleware"]
     cc_handler = WSGIHandler()
+    middleware_handler = None
+    try:
+        from consentkit.contrib.django.middleware import PATH
+
+        settings.MIDDLEWARE = [BASE_MIDDLEWARE[0], PATH, *BASE_MIDDLEWARE[1:]]
+        middleware_handler = WSGIHandler()
+    except ImportError:
+        pass
     settings.MIDDLEWARE = BASE_MIDDLEWARE
     try:
         from consentkit.contrib.django import wrap_wsgi
@@ -148,6 +158,7 @@ def setup() -> dict[str, Any]:
         plain=plain_handler,
         cookie_consent=cc_handler,
         consentkit=consent_handler,
+        consentkit_middleware=middleware_handler,
         integration=integration,
         database=database,
     )
@@ -240,6 +251,37 @@ def cases() -> list[Case]:
             plain_refused_json,
         ),
     ]
+    if handlers["consentkit_middleware"] is not None:
+        plan += [
+            (
+                "consentkit MIDDLEWARE, undecided + banner",
+                "consentkit_middleware",
+                "/",
+                None,
+                plain,
+            ),
+            (
+                "consentkit MIDDLEWARE, decided + loader",
+                "consentkit_middleware",
+                "/",
+                decided,
+                plain_ck,
+            ),
+            (
+                "consentkit MIDDLEWARE, undecided with _ga, _fbp, JSON + expiry",
+                "consentkit_middleware",
+                "/api",
+                gated,
+                plain_gated_json,
+            ),
+            (
+                "consentkit MIDDLEWARE, decided, refused all + expiry",
+                "consentkit_middleware",
+                "/",
+                refused,
+                plain_refused,
+            ),
+        ]
     result = []
     for name, handler, path, cookie, baseline in plan:
         app = handlers[handler]

@@ -112,7 +112,7 @@ class ConsentMiddleware:
             if x.masked_peer is not None:
                 scope["client"] = (x.masked_peer, client[1])  # type: ignore[index]
             if not _ADDRESS_HEADER_NAMES.isdisjoint(headers):
-                scope["headers"] = _masked_headers(raw, x)
+                scope["headers"] = masked_headers(raw, x)
         if b"x-forwarded-for" in headers and self.engine.addresses.watches_server_proxy:
             self.engine.addresses.notice_server_proxy(request)
         if kind == "websocket":  # no endpoint, no response to rewrite
@@ -162,7 +162,7 @@ def _joined(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
     return headers
 
 
-def _masked_headers(raw: list[tuple[bytes, bytes]], x: Exchange) -> list[tuple[bytes, bytes]]:
+def masked_headers(raw: list[tuple[bytes, bytes]], x: Exchange) -> list[tuple[bytes, bytes]]:
     """The request headers with only truncated addresses in those that carry the client's."""
     masked_header = x.engine.addresses.masked_header
     headers = []
@@ -182,7 +182,7 @@ def _mask(scope: Scope, x: Exchange) -> None:
     if x.masked_peer is not None:
         scope["client"] = (x.masked_peer, scope["client"][1])
     if not _ADDRESS_HEADER_NAMES.isdisjoint(x.request.headers):
-        scope["headers"] = _masked_headers(scope["headers"], x)
+        scope["headers"] = masked_headers(scope["headers"], x)
 
 
 class _SendRewriter:

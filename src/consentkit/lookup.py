@@ -34,12 +34,22 @@ def require_exchange(request: Any) -> Exchange:
     that says how to install the middleware when there is none."""
     x = find_exchange(request)
     if x is None:
+        if type(request).__module__.startswith("django."):
+            raise RuntimeError(DJANGO_FIX)
         raise RuntimeError(
             "consentkit found no consent on this request: wrap the app in ConsentMiddleware "
             "(ASGI) or ConsentWSGIMiddleware (WSGI), and pass get_consent() the request, "
             "its ASGI scope or its WSGI environ."
         )
     return x
+
+
+#: What to do when a Django view asks for consent that no consentkit middleware gave.
+DJANGO_FIX = (
+    "consentkit found no consent on this Django request: add "
+    '"consentkit.contrib.django.middleware.ConsentMiddleware" to settings.MIDDLEWARE '
+    '(and "consentkit.contrib.django" to INSTALLED_APPS, for manage.py check).'
+)
 
 
 def get_consent(request: Any) -> Consent:

@@ -20,8 +20,9 @@ from .core.engine import Engine
 from .core.exchange import Exchange
 from .core.inject import Injector
 from .core.planning import ResponsePlan
-from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
+from .core.request import RequestFacts
 from .diagnostics import log_start
+from .environ import ENVIRON_KEYS, OTHER_COPIES, mask
 from .lookup import EXCHANGE_KEY
 from .options import Settings
 
@@ -63,7 +64,7 @@ class ConsentWSGIMiddleware:
             environ.get("wsgi.url_scheme", "http"),
             environ.get("REMOTE_ADDR"),
             environ.copy(),
-            _ENVIRON_KEYS,
+            ENVIRON_KEYS,
         )
         x = Exchange(self.engine, request)
         environ[EXCHANGE_KEY] = x  # where get_consent() finds it
@@ -73,8 +74,8 @@ class ConsentWSGIMiddleware:
         if x.masking:  # the peer inline (every masked request), the rest when there is some
             if x.masked_peer is not None:
                 environ["REMOTE_ADDR"] = x.masked_peer
-            if not _OTHER_COPIES.isdisjoint(environ):
-                _mask(environ, x)
+            if not OTHER_COPIES.isdisjoint(environ):
+                mask(environ, x)
         if "HTTP_X_FORWARDED_FOR" in environ and self.engine.addresses.watches_server_proxy:
             self.engine.addresses.notice_server_proxy(request)
         if x.is_endpoint:
@@ -99,25 +100,9 @@ class ConsentWSGIMiddleware:
         if response.record is not None and self.consent_log is not None:
             self.consent_log.deliver(response.record)  # in this worker thread, before replying
         if x.masks_after_withdrawal():
-            _mask(environ, x)
+            mask(environ, x)
         start_response(_status_line(response.status), _to_str(response.headers))
         return [response.body]
-
-
-#: Where each header the core reads is found in the environ.
-_ENVIRON_KEYS = {
-    name: (
-        name.upper().replace("-", "_")
-        if name in ("content-type", "content-length")
-        else "HTTP_" + name.upper().replace("-", "_")
-    )
-    for name in REQUEST_HEADERS
-}
-_ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in ADDRESS_HEADERS}
-#: Where werkzeug's ProxyFix, in front of consentkit, keeps the environ's values it replaced.
-_PROXY_FIX_ORIGINALS = "werkzeug.proxy_fix.orig"
-#: Environ keys that may hold a client's address besides REMOTE_ADDR.
-_OTHER_COPIES = frozenset({*_ADDRESS_KEYS, "REMOTE_HOST", _PROXY_FIX_ORIGINALS})
 
 
 def _wsgi_str(value: str) -> str:
@@ -126,47 +111,6 @@ def _wsgi_str(value: str) -> str:
         return value.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return value
-
-
-def _mask_address_headers(environ: dict[str, Any], x: Exchange) -> None:
-    """Show the app only truncated addresses in the headers that carry the client's."""
-    masked_header = x.engine.addresses.masked_header
-    for key, name in _ADDRESS_KEYS.items():
-        value = environ.get(key)
-        if value is not None:
-            new = masked_header(name, value)
-            if new is None:
-                del environ[key]
-            else:
-                environ[key] = new
-
-
-def _mask_peer_copies(environ: dict[str, Any], x: Exchange, masked_peer: str | None) -> None:
-    """Mask the other copies of the peer's address an environ may hold: ``REMOTE_HOST`` (the
-    peer's name or address, when the server looked it up) and the original ``REMOTE_ADDR``
-    that werkzeug's ProxyFix keeps when it sits in front of consentkit."""
-    if "REMOTE_HOST" in environ:
-        environ["REMOTE_HOST"] = masked_peer or ""
-    originals = environ.get(_PROXY_FIX_ORIGINALS)
-    if isinstance(originals, dict) and originals.get("REMOTE_ADDR"):
-        truncated = _truncated(originals["REMOTE_ADDR"], x)
-        environ[_PROXY_FIX_ORIGINALS] = {**originals, "REMOTE_ADDR": truncated}
-
-
-def _truncated(address: str, x: Exchange) -> str:
-    """``address`` truncated, or as it is when it is not an IP address."""
-    return x.engine.truncated[address] or address
-
-
-def _mask(environ: dict[str, Any], x: Exchange) -> None:
-    """Show the app (and the server's log) only what the exchange says: the masked peer, and
-    truncated addresses in the address headers and the server's other copies of the peer."""
-    if x.masked_peer is not None:
-        environ["REMOTE_ADDR"] = x.masked_peer
-    if not _ADDRESS_KEYS.keys().isdisjoint(environ):
-        _mask_address_headers(environ, x)
-    if "REMOTE_HOST" in environ or _PROXY_FIX_ORIGINALS in environ:
-        _mask_peer_copies(environ, x, x.masked_peer)
 
 
 def _read_body(environ: dict[str, Any]) -> bytes | None:

@@ -4,12 +4,14 @@ server; and a check that every registered case runs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from consentkit import ConsentMiddleware, ConsentWSGIMiddleware
 
 from ..support.apps import OPTIONS, asgi_app, wsgi_app
+from ..support.django_site import configured
 from ..support.harness import AsgiClient, Client, HttpClient, WsgiClient
 from ..support.servers import serve_asgi, serve_wsgi
 from .table import ADAPTERS, untested
@@ -25,6 +27,32 @@ def asgi_site() -> ConsentMiddleware:
 def wsgi_site() -> ConsentWSGIMiddleware:
     """The raw WSGI site wrapped in ``ConsentWSGIMiddleware``."""
     return ConsentWSGIMiddleware(wsgi_app, **OPTIONS)
+
+
+@pytest.fixture(scope="session")
+def django_wsgi_site() -> Any:
+    """The site as Django views behind ``ConsentMiddleware`` in ``MIDDLEWARE``: Django's real
+    WSGI handler, which sends what ``response.cookies`` holds."""
+    configured()
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()
+
+
+@pytest.fixture(scope="session")
+def django_asgi_site() -> Any:
+    """:func:`django_wsgi_site` through Django's real ASGI handler (the middleware async)."""
+    configured()
+    from django.core.asgi import get_asgi_application
+
+    return get_asgi_application()
+
+
+@pytest.fixture(scope="session")
+def django_uvicorn_url(django_asgi_site: Any) -> Iterator[str]:
+    """The Django site served by uvicorn on a loopback port."""
+    with serve_asgi(django_asgi_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +77,12 @@ def client(request: pytest.FixtureRequest) -> Client:
         return AsgiClient(request.getfixturevalue("asgi_site"))
     if kind == "wsgi":
         return WsgiClient(request.getfixturevalue("wsgi_site"))
+    if kind == "django-wsgi":
+        return WsgiClient(request.getfixturevalue("django_wsgi_site"))
+    if kind == "django-asgi":
+        return AsgiClient(request.getfixturevalue("django_asgi_site"))
+    if kind == "django-uvicorn":
+        return HttpClient(request.getfixturevalue("django_uvicorn_url"), "django-uvicorn")
     if kind == "uvicorn":
         return HttpClient(request.getfixturevalue("uvicorn_url"), "uvicorn")
     return HttpClient(request.getfixturevalue("werkzeug_url"), "werkzeug")

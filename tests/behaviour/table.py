@@ -1,5 +1,7 @@
 """The behaviour table: every case runs against both adapters, in-process and behind a real
-server (ASGI in-process, WSGI in-process through werkzeug's lint, uvicorn, werkzeug's server).
+server (ASGI in-process, WSGI in-process through werkzeug's lint, uvicorn, werkzeug's server),
+and against the Django middleware through Django's real WSGI and ASGI handlers, in-process and
+behind uvicorn.
 
 A case is a function of a ``Client``, registered once with ``@case`` in the file of its
 subject; the file ends with one test that runs each of its cases against each adapter::
@@ -28,7 +30,7 @@ import pytest
 
 from ..support.harness import Client
 
-ADAPTERS = ["asgi", "wsgi", "uvicorn", "werkzeug"]
+ADAPTERS = ["asgi", "wsgi", "uvicorn", "werkzeug", "django-wsgi", "django-asgi", "django-uvicorn"]
 
 F = TypeVar("F", bound=Callable[..., None])
 

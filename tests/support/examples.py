@@ -21,6 +21,13 @@ EXAMPLES = {
     "flask": "flask --app examples/flask/app.py run --port PORT",
     "django-wsgi": "python examples/django/manage.py runserver PORT",
     "django-asgi": "uvicorn --app-dir examples/django coffeeshop.asgi:application --port PORT",
+    "django-middleware-wsgi": "python examples/django_middleware/manage.py runserver PORT",
+    "django-middleware-gunicorn": (
+        "gunicorn --chdir examples/django_middleware baansuan.wsgi --bind 127.0.0.1:PORT"
+    ),
+    "django-middleware-asgi": (
+        "uvicorn --app-dir examples/django_middleware baansuan.asgi:application --port PORT"
+    ),
 }
 
 
@@ -33,7 +40,7 @@ def _argv(command: str, port: int) -> list[str]:
         argv[0] = str(BIN / argv[0])
     if "runserver" in argv:
         argv[argv.index("runserver") + 1] = f"127.0.0.1:{port}"
-    else:
+    elif "--bind" not in argv:
         argv += ["--host", "127.0.0.1"]
     return argv
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import types
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,6 +18,8 @@ from starlette.routing import Route
 from consentkit import ConsentMiddleware, ConsentWSGIMiddleware
 from consentkit.contrib.django import option_names, options_from_settings, wrap_wsgi
 from consentkit.contrib.templating import consent_context, csp_nonce, preferences_url
+
+from ..support.django_site import configured
 
 KEY = "กุญแจลับสำหรับทดสอบ-0123456789abcdef"
 
@@ -120,31 +123,20 @@ def test_django_bad_settings_are_a_value_error(value: Any, message: str) -> None
         options_from_settings(_settings(value))
 
 
-def _django_configured() -> Any:
-    import django
-    from django.conf import settings
+@pytest.fixture
+def django_contrib() -> Iterator[None]:
+    """Django set up (tests/support/django_settings.py), with this module's URLs and options
+    and no consentkit middleware (these tests wrap the application instead)."""
+    configured()
+    from django.test import override_settings
 
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False,
-            ALLOWED_HOSTS=["testserver", "localhost"],
-            ROOT_URLCONF=__name__,
-            INSTALLED_APPS=["consentkit.contrib.django"],
-            TEMPLATES=[
-                {
-                    "BACKEND": "django.template.backends.django.DjangoTemplates",
-                    "OPTIONS": {
-                        "context_processors": [
-                            "django.template.context_processors.request",
-                            "consentkit.contrib.django.context_processors.consent",
-                        ]
-                    },
-                }
-            ],
-            CONSENTKIT={"secret_key": KEY, "prefix": "/_ck"},
-        )
-        django.setup()
-    return settings
+    with override_settings(
+        ROOT_URLCONF=__name__,
+        MIDDLEWARE=[],
+        ALLOWED_HOSTS=["testserver", "localhost"],
+        CONSENTKIT={"secret_key": KEY, "prefix": "/_ck"},
+    ):
+        yield
 
 
 def _django_page(request: Any) -> Any:
@@ -168,8 +160,8 @@ def _django_links_page(request: Any) -> Any:
 urlpatterns = [path("", _django_page), path("links", _django_links_page)]
 
 
+@pytest.mark.usefixtures("django_contrib")
 def test_django_wrapped_wsgi_application_and_template_tags() -> None:
-    _django_configured()
     from django.core.wsgi import get_wsgi_application
     from werkzeug.test import Client
 
@@ -186,8 +178,8 @@ def test_django_wrapped_wsgi_application_and_template_tags() -> None:
     assert 'id="consentkit-banner"' not in body
 
 
+@pytest.mark.usefixtures("django_contrib")
 def test_django_link_tags_render_markup_unescaped() -> None:
-    _django_configured()
     from django.core.wsgi import get_wsgi_application
     from werkzeug.test import Client
 
@@ -198,17 +190,17 @@ def test_django_link_tags_render_markup_unescaped() -> None:
     assert tag.startswith("<script") and "data-consentkit-head" in tag
 
 
+@pytest.mark.usefixtures("django_contrib")
 def test_django_without_the_wrapper_falls_back_safely(caplog: pytest.LogCaptureFixture) -> None:
-    _django_configured()
     from django.test import RequestFactory
 
     response = _django_page(RequestFactory().get("/"))
     assert response.content.decode() == "ไม่อนุญาต|/_ck/preferences|"
-    assert "wrap_wsgi" in caplog.text
+    assert "consentkit.contrib.django.middleware.ConsentMiddleware" in caplog.text
 
 
+@pytest.mark.usefixtures("django_contrib")
 def test_django_check_warns_about_gzip_inside_consentkit() -> None:
-    _django_configured()
     from django.test import override_settings
 
     from consentkit.contrib.django.checks import check_compression_outside

@@ -1,28 +1,24 @@
-"""Django: ``CONSENTKIT = {...}`` settings, and consentkit around Django's application object.
+"""Django: ``CONSENTKIT = {...}`` settings, read by consentkit's ``MIDDLEWARE`` entry or by
+consentkit around Django's application object.
 
 In ``settings.py``::
 
-    INSTALLED_APPS = [..., "consentkit.contrib.django"]     # the {% load consentkit %} tags
+    INSTALLED_APPS = [..., "consentkit.contrib.django"]  # {% load consentkit %}, manage.py check
+    MIDDLEWARE = [..., "consentkit.contrib.django.middleware.ConsentMiddleware", ...]
     TEMPLATES[0]["OPTIONS"]["context_processors"].append(
         "consentkit.contrib.django.context_processors.consent"
     )
     CONSENTKIT = {"secret_key": os.environ["CONSENTKIT_SECRET_KEY"], "policy_url": "/privacy/"}
 
-In ``wsgi.py`` / ``asgi.py`` (``runserver`` serves ``WSGI_APPLICATION``, so it runs there too)::
+(see :mod:`.middleware`). Or, instead of the ``MIDDLEWARE`` entry, in ``wsgi.py`` /
+``asgi.py``::
 
     application = wrap_wsgi(get_wsgi_application())
     application = wrap_asgi(get_asgi_application())
 
 Each key of ``CONSENTKIT`` is one keyword option of the middlewares, spelled the same (upper
-case is accepted too, Django style); an unknown key is a ``ValueError`` at start-up.
-
-Why the application object and not a ``MIDDLEWARE`` entry: Django's ``HttpResponse`` keeps
-cookies in a ``SimpleCookie``, one per name, but expiring a refused analytics cookie takes
-several ``Set-Cookie`` headers for one name (the host and its parent domains). Around the
-application object consentkit sees the raw header list, streaming and file responses, and
-answers its own endpoints before Django's URL routing and CSRF check, exactly as it does for
-every other WSGI and ASGI app. It is the same choice whitenoise offers with
-``WhiteNoise(application)``.
+case is accepted too, Django style); an unknown key is a ``ValueError`` at start-up, and
+``manage.py check`` reports it (:mod:`.checks`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """``consentkit.contrib.django.context_processors.consent``: consent in every template.
 
 Adds ``consent`` (the :class:`~consentkit.Consent`), ``consent_preferences_url`` and
-``csp_nonce``. A request that did not pass through consentkit (Django's test ``Client`` calls
-the handler directly, without ``wsgi.py``) gets ``consent = None``, which the ``allows`` filter
+``csp_nonce``. A request that did not pass through consentkit (no ``ConsentMiddleware`` in
+``MIDDLEWARE``; or Django's test ``Client``, which calls the handler without ``wsgi.py``, on a
+site that wraps the application instead) gets ``consent = None``, which the ``allows`` filter
 reads as "not granted", and a warning in the log.
 """
 
@@ -23,8 +24,8 @@ def consent(request: Any) -> dict[str, Any]:
     if find_exchange(request) is not None:
         return consent_context(request)
     logger.warning(
-        "consentkit saw no consent on %s: wrap the application in wsgi.py/asgi.py with "
-        "consentkit.contrib.django.wrap_wsgi / wrap_asgi.",
+        "consentkit saw no consent on %s: add "
+        '"consentkit.contrib.django.middleware.ConsentMiddleware" to MIDDLEWARE.',
         getattr(request, "path", "this request"),
     )
     prefix = configured_prefix()
