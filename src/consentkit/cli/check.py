@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..categories import DEFAULT_CATEGORIES, Category, CookieClassifier
+from ..categories import DEFAULT_CATEGORIES, Category
+from ..cookiedb import CookieClassifier
 from ._extras import MissingExtra, report_missing, require
 
 BANNER_MARKER = 'id="consentkit-banner"'
