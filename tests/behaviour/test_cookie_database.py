@@ -47,4 +47,28 @@ def database_category_granted_alone(client: Client) -> None:
     assert not kept(response) & {"_uetsid", "_ttp", "hubspotutk"}
 
 
+
+def _seen_table(page: str, category: str) -> str:
+    start = page.index(f'id="consentkit-seen-{category}"')
+    return page[start : page.index("</div>", start)]
+
+
+@case
+def preferences_list_the_cookies_the_site_really_sets(client: Client) -> None:
+    client.request("GET", "/trackers")
+    page = client.request("GET", "/_consent/preferences", headers=[("Accept-Language", "th")])
+    text = page.body.decode()
+    analytics = _seen_table(text, "analytics")
+    assert "<code>_clck</code>" in analytics and "<code>_pk_id.1.abcd</code>" in analytics
+    assert "คุกกี้ที่ตรวจพบว่าเว็บไซต์นี้ใช้จริง" in analytics
+    assert '<span lang="en">Microsoft</span>' in analytics  # the database's English, marked
+    assert "Open Cookie Database" in analytics  # and the note that says so
+    marketing = _seen_table(text, "marketing")
+    assert all(f"<code>{n}</code>" in marketing for n in ("_uetsid", "_ttp", "hubspotutk"))
+    necessary = _seen_table(text, "necessary")
+    assert "<code>sessionid</code>" in necessary and "เว็บไซต์นี้" in necessary
+    english = client.request("GET", "/_consent/preferences", headers=[("Accept-Language", "en")])
+    assert "Cookies this site has been seen setting" in english.body.decode()
+
+
 test_cookie_database = table_test(__name__)
