@@ -240,9 +240,10 @@ class BannerRenderer:
         grouped: dict[str, list[Any]] = {}
         for cookie in seen:
             category = cookie.category
-            if category in declared and cookie.name not in declared[category]:
-                if cookie.source != "consentkit":
-                    grouped.setdefault(category, []).append(cookie)
+            if category is None or category not in declared or cookie.source == "consentkit":
+                continue
+            if cookie.name not in declared[category]:
+                grouped.setdefault(category, []).append(cookie)
         return grouped
 
     def consent_mode_tag(self, root_path: str, granted: Iterable[str], nonce: str | None) -> str:

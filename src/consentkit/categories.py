@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-
 _CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _COOKIE_PATTERN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z?\[\]]{1,64}$")
 

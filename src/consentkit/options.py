@@ -208,8 +208,7 @@ OPTIONS: tuple[Option, ...] = (
         "cookie_database",
         True,
         bool,
-        "A cookie that no category names goes into the category the Open Cookie Database "
-        "gives it.",
+        "A cookie that no category names goes into the category the Open Cookie Database gives it.",
     ),
     Option(
         "unknown_cookies",

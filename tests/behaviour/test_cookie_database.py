@@ -47,7 +47,6 @@ def database_category_granted_alone(client: Client) -> None:
     assert not kept(response) & {"_uetsid", "_ttp", "hubspotutk"}
 
 
-
 def _seen_table(page: str, category: str) -> str:
     start = page.index(f'id="consentkit-seen-{category}"')
     return page[start : page.index("</div>", start)]

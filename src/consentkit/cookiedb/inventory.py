@@ -47,7 +47,7 @@ class CookieInventory:
         if found.source == "unknown" and not found.gated:
             logger.warning(
                 "The app sets cookie %r, which no category names and the Open Cookie "
-                "Database does not know%s; it passes (unknown_cookies=\"allow\"). Put it in the "
+                'Database does not know%s; it passes (unknown_cookies="allow"). Put it in the '
                 "category it belongs in, e.g. Category(%r, cookies=(..., %r)), or in a required "
                 "one if the site cannot work without it.",
                 name,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from consentkit.categories import DEFAULT_CATEGORIES, Category
 from consentkit.cookiedb import FRAMEWORK_COOKIES, classify_cookies
 from consentkit.cookiedb.classifier import CookieClassifier
-from consentkit.categories import DEFAULT_CATEGORIES, Category
 
 #: Each name a framework sets, as a real app of it sets it.
 SET_BY_FRAMEWORKS = [
