@@ -46,18 +46,23 @@ class CookieInventory:
             self._entries[name] = found
         if found.source == "unknown" and not found.gated:
             logger.warning(
-                "The app sets cookie %r, which no category names and the Open Cookie "
-                'Database does not know%s; it passes (unknown_cookies="allow"). Put it in the '
+                "The app sets cookie %r, which no category names and %s; it passes "
+                '(unknown_cookies="allow"). Put it in the '
                 "category it belongs in, e.g. Category(%r, cookies=(..., %r)), or in a required "
                 "one if the site cannot work without it.",
                 name,
-                f" as a category of this site (it says {found.suggested!r})"
-                if found.suggested
-                else "",
+                self._why_unknown(found),
                 found.suggested or "analytics",
                 name,
             )
         return self._classifier.gate(found)
+
+    def _why_unknown(self, found: Classification) -> str:
+        if found.suggested:
+            return f"the Open Cookie Database puts in {found.suggested!r}, which this site lacks"
+        if self._classifier.database() is None:
+            return "the Open Cookie Database is off (cookie_database=False)"
+        return "the Open Cookie Database does not know"
 
     def entries(self) -> list[Classification]:
         """Every name seen so far, classified, in the order first seen."""
