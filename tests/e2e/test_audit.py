@@ -46,6 +46,11 @@ def make_app():
 app = make_app()
 wrapped = make_app()
 wrapped.wsgi_app = ConsentWSGIMiddleware(wrapped.wsgi_app, secret_key="กุญแจลับ-0123456789abcdef")
+
+
+def hidden(environ, start_response):
+    # Wrapped where the audit cannot see it (as a framework's own middleware list does).
+    return wrapped(environ, start_response)
 """
 
 STARLETTE_APP = """
@@ -112,6 +117,14 @@ def test_the_same_app_wrapped_passes(site: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "PASS" in done.stdout and "LEAK" not in done.stdout
     assert "categories=[" not in done.stdout
+
+
+def test_an_app_wrapped_out_of_sight_is_found_by_its_endpoint(site: Path) -> None:
+    done = _audit(site, "shop:hidden")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "(WSGI, wrapped in consentkit)" in done.stdout
+    row = next(line for line in done.stdout.splitlines() if line.startswith("_clck "))
+    assert row.split()[4:7] == ["-", "-", "set"]
 
 
 def test_an_unknown_cookie_fails_even_when_wrapped(site: Path) -> None:

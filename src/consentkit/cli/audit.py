@@ -163,13 +163,16 @@ def audit(app: Any, paths: Sequence[str], target: str = "") -> AuditReport:
     driver = driver_for(app, interface)
     driver.start()
     try:
-        middleware = find_middleware(app)
-        wrapped = middleware is not None
-        if middleware is None:  # not wrapped yet: see what consentkit would do
+        middleware = find_middleware(app)  # after the start: Starlette builds its stack then
+        wrapped = middleware is not None or _answers_as_consentkit(driver)
+        if middleware is None:
+            # Not wrapped yet (see what consentkit would do); or wrapped where it cannot be
+            # reached (a framework's own middleware list): then it only classifies.
             middleware = _throwaway(app, interface)
-            driver.stop()
-            driver = driver_for(middleware, interface)
-            driver.start()
+            if not wrapped:
+                driver.stop()
+                driver = driver_for(middleware, interface)
+                driver.start()
         prefix = middleware.settings.prefix
         reached = {name: _visit(driver, paths, prefix, choice) for name, choice in VISITORS.items()}
     finally:
@@ -192,6 +195,20 @@ def audit(app: Any, paths: Sequence[str], target: str = "") -> AuditReport:
         cookies.append(AuditedCookie(found, got, leaks))
     categories = list(middleware.settings.categories)
     return AuditReport(target, interface, wrapped, paths, cookies, categories)
+
+
+def _answers_as_consentkit(driver: AsgiDriver | WsgiDriver) -> bool:
+    """Whether ``GET /_consent`` answers as consentkit's endpoint does (JSON with
+    ``decided``): the app is wrapped by a framework integration the audit cannot see."""
+    try:
+        status, _headers = driver.request("GET", "/_consent", [("accept", "application/json")])
+    except Exception:  # the app's own error for a path it does not know
+        return False
+    try:
+        answer = json.loads(driver.last_body)
+    except ValueError:
+        return False
+    return status == 200 and isinstance(answer, dict) and {"decided", "granted"} <= set(answer)
 
 
 def _throwaway(app: Any, interface: str) -> ConsentMiddleware | ConsentWSGIMiddleware:

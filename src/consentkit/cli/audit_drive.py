@@ -121,6 +121,8 @@ class WsgiDriver:
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app
+        #: The body of the last response.
+        self.last_body = b""
 
     def start(self) -> None:
         """Nothing to start for WSGI."""
@@ -129,7 +131,7 @@ class WsgiDriver:
         """Nothing to stop for WSGI."""
 
     def request(self, method: str, path: str, headers: Headers, body: bytes = b"") -> Response:
-        """One request; the status and the response headers (the body is read and dropped)."""
+        """One request; the status and the response headers (the body is :attr:`last_body`)."""
         path_info, _, query = path.partition("?")
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
@@ -163,8 +165,7 @@ class WsgiDriver:
 
         result = self.app(environ, start_response)
         try:
-            for _chunk in result:
-                pass
+            self.last_body = b"".join(result)
         finally:
             close = getattr(result, "close", None)
             if close is not None:
@@ -177,6 +178,8 @@ class AsgiDriver:
 
     def __init__(self, app: Callable[..., Any]) -> None:
         self.app = app
+        #: The body of the last response.
+        self.last_body = b""
         self.loop = asyncio.new_event_loop()
         self._lifespan: asyncio.Task[None] | None = None
         self._to_app: asyncio.Queue[dict[str, Any]] | None = None
@@ -210,7 +213,7 @@ class AsgiDriver:
         self.loop.close()
 
     def request(self, method: str, path: str, headers: Headers, body: bytes = b"") -> Response:
-        """One request; the status and the response headers (the body is read and dropped)."""
+        """One request; the status and the response headers (the body is :attr:`last_body`)."""
         return self.loop.run_until_complete(self._request(method, path, headers, body))
 
     async def _request(self, method: str, path: str, headers: Headers, body: bytes) -> Response:
@@ -235,6 +238,7 @@ class AsgiDriver:
         }
         messages = [{"type": "http.request", "body": body, "more_body": False}]
         started: list[Response] = []
+        chunks: list[bytes] = []
 
         async def receive() -> dict[str, Any]:
             if messages:
@@ -248,8 +252,11 @@ class AsgiDriver:
                     (k.decode("latin-1"), v.decode("latin-1")) for k, v in message["headers"]
                 ]
                 started.append((int(message["status"]), decoded))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
 
         await self.app(scope, receive, send)
+        self.last_body = b"".join(chunks)
         if not started:
             raise RuntimeError(f"the app sent no response to {method} {path}")
         return started[0]
