@@ -144,3 +144,13 @@ def _check_cookie_clashes(categories: Sequence[Category]) -> None:
                             f"category {second.name!r}: a cookie may belong to one category "
                             "only. Remove it from one of them."
                         )
+
+
+def __getattr__(name: str) -> object:
+    # CookieClassifier moved to consentkit.cookiedb (it needs the database); the old import
+    # path keeps working. Imported here, lazily, because that module imports this one.
+    if name == "CookieClassifier":
+        from .cookiedb.classifier import CookieClassifier
+
+        return CookieClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
