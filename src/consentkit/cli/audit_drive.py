@@ -25,6 +25,8 @@ from ..wsgi import ConsentWSGIMiddleware
 Headers = list[tuple[str, str]]
 Response = tuple[int, Headers]
 HOST = "audit.consentkit.invalid"
+#: Seconds an ASGI app may take to answer one request (a stream that never ends fails).
+REQUEST_TIMEOUT = 30.0
 ORIGIN = "http://" + HOST
 _BROWSER = [
     ("host", HOST),
@@ -240,10 +242,12 @@ class AsgiDriver:
         started: list[Response] = []
         chunks: list[bytes] = []
 
+        finished = asyncio.Event()
+
         async def receive() -> dict[str, Any]:
             if messages:
                 return messages.pop()
-            await asyncio.sleep(3600)  # the client stays; the app ends the exchange
+            await finished.wait()  # the client stays until the whole response is sent
             return {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
@@ -254,8 +258,15 @@ class AsgiDriver:
                 started.append((int(message["status"]), decoded))
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    finished.set()
 
-        await self.app(scope, receive, send)
+        try:
+            await asyncio.wait_for(self.app(scope, receive, send), REQUEST_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise RuntimeError(
+                f"the app took over {REQUEST_TIMEOUT:.0f} s to answer {method} {path}"
+            ) from None
         self.last_body = b"".join(chunks)
         if not started:
             raise RuntimeError(f"the app sent no response to {method} {path}")
