@@ -1,7 +1,8 @@
 """``python -m benchmarks``: every benchmark side by side, then the targets.
 
 python -m benchmarks                      # everything (about 5 minutes)
-python -m benchmarks --only asgi,wsgi     # a subset: asgi, loopback, wsgi, django, memory, load
+python -m benchmarks --only asgi,wsgi     # a subset of: asgi, loopback, wsgi, django,
+                                          # memory, load, cookiedb
 python -m benchmarks --quick              # a few iterations of each, to check it runs
 python -m benchmarks --markdown out.md    # also write the tables as Markdown
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from .targets import Target, evaluate, format_targets
 
-SECTIONS = ("asgi", "loopback", "wsgi", "django", "memory", "load")
+SECTIONS = ("asgi", "loopback", "wsgi", "django", "memory", "load", "cookiedb")
 
 
 def machine() -> str:
@@ -132,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         crowd = memory.visitors(args.visitors)
         measured["memory"] = (streams, crowd)
         emit(memory.format_tables(streams, crowd))
+    if "cookiedb" in args.sections:
+        from . import cookie_classification
+
+        loaded_ms = cookie_classification.load_time()
+        results = cookie_classification.run(args.rounds, args.batch)
+        emit(format_table("Cookie classification (µs per name, or per request)", results))
+        emit(f"The Open Cookie Database's one-time load: {loaded_ms:.1f} ms.")
     load_failed = False
     if "load" in args.sections:
         from . import load

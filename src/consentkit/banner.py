@@ -26,6 +26,7 @@ from .i18n import Catalogs
 
 if TYPE_CHECKING:
     from .consent import Consent
+    from .cookiedb.classifier import Classification
     from .options import Settings
 
 _NEXT = "\x00consentkit-next\x00"
@@ -213,9 +214,12 @@ class BannerRenderer:
         consent: Consent,
         next_path: str,
         nonce: str | None = None,
+        seen: Iterable[Classification] = (),
     ) -> bytes:
-        """The full preferences page, showing the visitor's current choice."""
+        """The full preferences page, showing the visitor's current choice. ``seen`` are the
+        cookies the app has been seen setting (listed under their category)."""
         context = self.context(locale, root_path)
+        context["seen_cookies"] = self._seen_by_category(seen)
         decided_on = None
         if consent.decided_at is not None:
             decided_on = self.catalogs.format_date(consent.decided_at.date(), locale)
@@ -228,6 +232,19 @@ class BannerRenderer:
         )
         template = self.environment.get_template("consentkit/preferences.html")
         return template.render(context).encode("utf-8")
+
+    def _seen_by_category(self, seen: Iterable[Classification]) -> dict[str, list[Any]]:
+        """The seen cookies per category, less the names the category itself declares and
+        the unknown ones (the log names those)."""
+        declared = {c.name: set(c.cookies) for c in self.settings.categories}
+        grouped: dict[str, list[Any]] = {}
+        for cookie in seen:
+            category = cookie.category
+            if category is None or category not in declared or cookie.source == "consentkit":
+                continue
+            if cookie.name not in declared[category]:
+                grouped.setdefault(category, []).append(cookie)
+        return grouped
 
     def consent_mode_tag(self, root_path: str, granted: Iterable[str], nonce: str | None) -> str:
         """A ``<script>`` for the page's ``<head>``, before any Google tag: it sends Google

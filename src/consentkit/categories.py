@@ -1,18 +1,16 @@
 """Consent categories: what a visitor grants or refuses, and which cookies belong to each.
 
 :class:`Category` and :data:`DEFAULT_CATEGORIES` are public; :func:`check_categories` is the
-check of the ``categories=`` option; :class:`CookieClassifier` answers "which category claims
-this cookie name?" on the hot path.
+check of the ``categories=`` option. Which category a cookie name falls in is
+:class:`consentkit.cookiedb.CookieClassifier`'s job.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from .core.bounded import BoundedCache
 
 _CATEGORY_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _COOKIE_PATTERN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z?\[\]]{1,64}$")
@@ -148,27 +146,11 @@ def _check_cookie_clashes(categories: Sequence[Category]) -> None:
                         )
 
 
-class CookieClassifier:
-    """Maps a cookie name to the category that claims it (exact names before patterns)."""
+def __getattr__(name: str) -> object:
+    # CookieClassifier moved to consentkit.cookiedb (it needs the database); the old import
+    # path keeps working. Imported here, lazily, because that module imports this one.
+    if name == "CookieClassifier":
+        from .cookiedb.classifier import CookieClassifier
 
-    def __init__(self, categories: tuple[Category, ...]) -> None:
-        self._exact: dict[str, Category] = {}
-        self._patterns: list[tuple[re.Pattern[str], Category]] = []
-        for category in categories:
-            for cookie in category.cookies:
-                if any(ch in cookie for ch in "*?["):
-                    self._patterns.append((re.compile(fnmatch.translate(cookie)), category))
-                else:
-                    self._exact[cookie] = category
-        self._cache: BoundedCache[str, Category | None] = BoundedCache(self._classify, 4096)
-        #: The category of a cookie name, or ``None`` for a cookie no category claims: the
-        #: cache's own lookup, so a name seen before costs no Python call.
-        self.category_of: Callable[[str], Category | None] = self._cache.__getitem__
-
-    def _classify(self, name: str) -> Category | None:
-        category = self._exact.get(name)
-        if category is None:
-            for pattern, candidate in self._patterns:
-                if pattern.match(name):
-                    return candidate
-        return category
+        return CookieClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

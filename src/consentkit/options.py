@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .categories import DEFAULT_CATEGORIES, Category, check_categories, check_own_cookies
+from .cookiedb import check_unknown_cookies
 from .option_checks import (
     Network,
     OptionError,
@@ -203,6 +204,19 @@ OPTIONS: tuple[Option, ...] = (
         "How much of an address survives truncation, as (IPv4, IPv6) prefix lengths; finer "
         "than /24 and /48 is refused.",
     ),
+    Option(
+        "cookie_database",
+        True,
+        bool,
+        "A cookie that no category names goes into the category the Open Cookie Database gives it.",
+    ),
+    Option(
+        "unknown_cookies",
+        "allow",
+        check_unknown_cookies,
+        'A cookie that neither a category nor the database knows: "allow" (kept, logged once) '
+        'or "block" (always removed).',
+    ),
 )
 _BY_NAME = {option.name: option for option in OPTIONS}
 
@@ -271,6 +285,8 @@ class Settings:
     on_consent: Callable[[ConsentRecord], object] | None
     mask_client_ip: bool
     ip_prefixes: tuple[int, int]
+    cookie_database: bool
+    unknown_cookies: str
 
     #: The cookie that remembers the banner language the visitor picked.
     language_cookie_name: str = field(init=False)

@@ -87,3 +87,11 @@ def test_loopback_section_runs(tmp_path: Path) -> None:
     stdout, report = run_benchmarks("--only", "loopback", "--seconds", "1", tmp_path=tmp_path)
     assert "ASGI over loopback" in stdout
     assert "loopback HTML (a) no cookie: requests/s ÷ bare app's" in report
+
+
+def test_the_cookie_classification_section_runs(tmp_path: Path) -> None:
+    stdout, report = run_benchmarks("--only", "cookiedb", tmp_path=tmp_path)
+    assert "Cookie classification" in stdout
+    for case in ("warm: a name seen before", "first sight: a wildcard database name"):
+        assert case in report
+    assert "one-time load" in report

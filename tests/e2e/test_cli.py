@@ -53,7 +53,7 @@ def _check(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("command", ["demo", "keygen", "check", "stats"])
+@pytest.mark.parametrize("command", ["demo", "keygen", "check", "stats", "audit"])
 def test_every_subcommand_has_help(command: str) -> None:
     done = subprocess.run([CONSENTKIT, command, "--help"], capture_output=True, text=True)
     assert done.returncode == 0
@@ -108,16 +108,16 @@ def test_check_passes_the_same_page_behind_consentkit() -> None:
 
 @pytest.mark.server
 def test_check_extra_category_patterns() -> None:
-    def matomo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    def shop(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         start_response(
             "200 OK",
-            [("Content-Type", "text/plain"), ("Set-Cookie", "_pk_id.1.abcd=x; Path=/")],
+            [("Content-Type", "text/plain"), ("Set-Cookie", "shop_visit=x; Path=/")],
         )
         return [b"ok"]
 
-    with serve_wsgi(matomo) as base_url:
+    with serve_wsgi(shop) as base_url:
         assert _check(base_url + "/").returncode == 0  # unclassified: reported, not failed
-        done = _check(base_url + "/", "--category", "analytics=_pk_id*,_pk_ses*")
+        done = _check(base_url + "/", "--category", "analytics=shop_*")
     assert done.returncode == 1
     assert "LEAK" in done.stdout
 

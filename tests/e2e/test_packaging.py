@@ -130,6 +130,11 @@ def test_the_wheel_holds_catalogs_templates_static_files_and_every_package(dist:
         "consentkit/templates/consentkit/preferences.html",
         "consentkit/static/consentkit.css",
         "consentkit/static/consentkit.js",
+        "consentkit/templates/consentkit/_seen_cookies.html",
+        # The Open Cookie Database, with its licence and source commit.
+        "consentkit/cookiedb/data.json.gz",
+        "consentkit/cookiedb/LICENSE",
+        "consentkit/cookiedb/SOURCE",
     }
     assert expected <= names, expected - names
     # pyproject lists the packages by hand (see [tool.setuptools]): a new one must be added.

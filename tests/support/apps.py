@@ -47,6 +47,20 @@ ROUTES: dict[str, tuple[int, list[tuple[str, str]], list[bytes]]] = {
         ],
         [PAGE.encode()],
     ),
+    "/trackers": (  # cookies no category names: the Open Cookie Database knows them
+        200,
+        [
+            *HTML,
+            ("Set-Cookie", "_clck=1a2b3c; Path=/; Max-Age=31536000"),
+            ("Set-Cookie", "_uetsid=0f1e2d; Path=/"),
+            ("Set-Cookie", "_ttp=tt.1; Path=/"),
+            ("Set-Cookie", "hubspotutk=5c6d; Path=/"),
+            ("Set-Cookie", "_pk_id.1.abcd=7e8f.1764000000; Path=/"),
+            ("Set-Cookie", "sessionid=ตะกร้า; Path=/; HttpOnly".encode().decode("latin-1")),
+            ("Set-Cookie", "csrftoken=abc; Path=/"),
+        ],
+        [PAGE.encode()],
+    ),
     "/json": (
         200,
         [("Content-Type", "application/json"), ("Set-Cookie", "_gid=GA1.1.9; Path=/")],

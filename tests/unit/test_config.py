@@ -148,7 +148,8 @@ def test_a_good_configuration_is_accepted() -> None:
 def test_a_misspelt_option_names_the_nearest_one(middleware: Any, app: Any) -> None:
     with pytest.raises(TypeError, match=r"option 'secret'; did you mean 'secret_key'\?"):
         middleware(app, secret=KEY)
-    with pytest.raises(TypeError, match="the options are categories, contact, cookie_name"):
+    listed = "the options are categories, contact, cookie_database, cookie_name"
+    with pytest.raises(TypeError, match=listed):
         middleware(app, secret_key=KEY, ความลับ=1)
 
 

@@ -1,4 +1,4 @@
-"""The ``consentkit`` command: ``demo``, ``keygen``, ``check`` and ``stats``.
+"""The ``consentkit`` command: ``demo``, ``keygen``, ``check``, ``stats`` and ``audit``.
 
 Each subcommand lives in a module of its own with ``add_arguments(parser)`` and
 ``run(args) -> int``; this module only dispatches.
@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "check": "report what a visitor without consent receives from a page of a running site",
     "stats": "print the location statistics from a statistics SQLite file",
     "report": "write a self-contained HTML report of consent choices, visitors and cookies",
+    "audit": "drive an ASGI or WSGI app in-process as three visitors and list every cookie it sets",
 }
 
 

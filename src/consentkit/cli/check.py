@@ -2,7 +2,9 @@
 
 Fetches the page the way a first-time visitor's browser would (no cookies, following
 redirects) and reports, as a table: the cookies the server sets, which category each belongs to,
-whether the consent banner is present and whether the page varies on ``Cookie``. It fails (exit
+whether the consent banner is present and whether the page varies on ``Cookie``. A cookie
+that no category names is classified as the middleware would: by the Open Cookie Database,
+with the frameworks' session and CSRF cookies never gated. It fails (exit
 status 1) when a cookie of a category that needs consent gets through, or when an HTML page has
 no banner; 2 when the page cannot be fetched.
 """
@@ -15,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..categories import DEFAULT_CATEGORIES, Category, CookieClassifier
+from ..categories import DEFAULT_CATEGORIES, Category
+from ..cookiedb import CookieClassifier
 from ._extras import MissingExtra, report_missing, require
 
 BANNER_MARKER = 'id="consentkit-banner"'
@@ -126,16 +129,19 @@ def _duration(seconds: int) -> str:
 
 
 def judge(cookies: Sequence[SetCookie], categories: tuple[Category, ...]) -> list[Finding]:
-    """One finding per cookie: a cookie of a category that needs consent is a failure."""
+    """One finding per cookie: a cookie of a category that needs consent is a failure. A
+    cookie no category names is classified as the middleware would (the Open Cookie
+    Database, the frameworks' list), and its category says where it came from."""
     classifier = CookieClassifier(categories)
     findings = []
     for cookie in cookies:
-        category = classifier.category_of(cookie.name)
+        found = classifier.explain(cookie.name)
+        category = found.category or "unclassified"
+        if found.source in ("database", "framework"):
+            category += f" ({found.source}: {found.provider})" if found.provider else ""
         if cookie.deletes:
-            findings.append(
-                Finding(cookie, category.name if category else "-", "ok: removes it", False)
-            )
-        elif category is None:
+            findings.append(Finding(cookie, category, "ok: removes it", False))
+        elif found.source == "unknown":
             findings.append(
                 Finding(
                     cookie,
@@ -144,10 +150,10 @@ def judge(cookies: Sequence[SetCookie], categories: tuple[Category, ...]) -> lis
                     False,
                 )
             )
-        elif category.required:
-            findings.append(Finding(cookie, category.name, "ok: strictly necessary", False))
+        elif not found.gated:
+            findings.append(Finding(cookie, category, "ok: strictly necessary", False))
         else:
-            findings.append(Finding(cookie, category.name, "LEAK: set without consent", True))
+            findings.append(Finding(cookie, category, "LEAK: set without consent", True))
     return findings
 
 

@@ -15,7 +15,7 @@ from .codec import ConsentCodec, StoredConsent, claimed_categories
 from .cookies import first_of_each, parse_cookie_pairs
 
 if TYPE_CHECKING:
-    from ..categories import CookieClassifier
+    from ..cookiedb.classifier import CookieClassifier
     from ..options import Settings
 
 #: A :class:`CookieHeader`'s verified consent before verification (``None`` means "verified:

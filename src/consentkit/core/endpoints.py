@@ -167,7 +167,11 @@ class Endpoints:
         if next_path is None:
             next_path = same_site_referer_path(request)
         page = self._engine.renderer.preferences_page(
-            x.locale, request.root_path, x.consent, safe_next(next_path, request.root_path)
+            x.locale,
+            request.root_path,
+            x.consent,
+            safe_next(next_path, request.root_path),
+            seen=self._engine.inventory.entries(),
         )
         headers = [
             (b"content-type", b"text/html; charset=utf-8"),

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..banner import BannerRenderer
-from ..categories import CookieClassifier
+from ..cookiedb.classifier import CookieClassifier
+from ..cookiedb.inventory import CookieInventory
 from ..options import Settings
 from .addresses import Addresses
 from .bounded import BoundedCache
@@ -52,7 +53,18 @@ class Engine:
         #: Forwarding headers are believed from some peers (``trusted_proxies`` is set).
         self.trusts_proxies = bool(settings.trusted_proxies)
         self.codec = ConsentCodec(settings.secret_keys, settings.max_age)
-        self.classifier = CookieClassifier(settings.categories)
+        self.classifier = CookieClassifier(
+            settings.categories,
+            database=settings.cookie_database,
+            unknown=settings.unknown_cookies,
+            own_cookies=(
+                settings.cookie_name,
+                "__Host-" + settings.cookie_name,
+                settings.language_cookie_name,
+            ),
+        )
+        #: The cookies the app has set so far, classified (the preferences page lists them).
+        self.inventory = CookieInventory(self.classifier)
         self.cookie_rules = CookieRules(settings, self.codec, self.classifier)
         #: What each distinct ``Cookie`` header says (see :mod:`.cookie_header`).
         self.cookie_headers: BoundedCache[str | bytes, CookieHeader] = BoundedCache(

@@ -159,7 +159,8 @@ class Planner:
     """Plans the app's responses for one engine."""
 
     def __init__(self, engine: Engine) -> None:
-        self._category_of = engine.classifier.category_of
+        # The app's own Set-Cookie names: classified, and recorded in the inventory on first sight.
+        self._category_of = engine.inventory.set_cookie_category
         self._snippets = engine.snippets
         self._statistics = engine.statistics
         #: No compressed page has been reported yet (see :meth:`_notice_encoded`).
