@@ -165,3 +165,27 @@ def test_the_unpacked_wheel_renders_the_thai_banner_from_its_own_catalog(
     assert accept_all == "ยอมรับทั้งหมด"
     assert 'id="consentkit-banner"' in found["body"] and accept_all in found["body"]
     assert "ร้านกาแฟ" in found["body"]
+
+
+def test_the_wheel_metadata_has_the_project_urls_and_the_readme(dist: Path) -> None:
+    """What the package index shows: its links (``Project-URL``) and the README as Markdown,
+    with only absolute links."""
+    from email.parser import Parser
+
+    from ..unit.test_readme_links import REPOSITORY, targets
+
+    with zipfile.ZipFile(_wheel(dist)) as wheel:
+        (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = Parser().parsestr(wheel.read(name).decode("utf-8"))
+    urls = dict(entry.split(", ", 1) for entry in metadata.get_all("Project-URL") or [])
+    assert {"Homepage", "Documentation", "Source", "Issues"} <= set(urls)
+    assert all(url.startswith(REPOSITORY) for url in urls.values()), urls
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    description = metadata.get_payload()
+    assert "./scripts/demo" in description
+    assert all(t.startswith(("https://", "mailto:")) for t in targets(description))
+    assert not any(
+        r.lower().startswith("starlette")
+        for r in metadata.get_all("Requires-Dist") or []
+        if "extra ==" not in r
+    )

@@ -92,7 +92,8 @@ def test_readme_keeps_the_two_commands_and_shows_both_screenshots() -> None:
     assert "    ./scripts/demo\n" in readme and "    ./scripts/test\n" in readme
     for language in ("th", "en"):
         image = DOCS / "img" / f"banner-{language}.png"
-        assert f"](docs/img/banner-{language}.png)" in readme
+        raw = "https://raw.githubusercontent.com/consentkit/consentkit/main/"
+        assert f"]({raw}docs/img/banner-{language}.png)" in readme
         assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
