@@ -114,11 +114,73 @@ def _wheel(dist: Path) -> Path:
     return wheel
 
 
-def test_the_sdist_holds_the_root_catalogs(dist: Path) -> None:
+def _sdist(dist: Path) -> Path:
     (sdist,) = dist.glob("consentkit-*.tar.gz")
-    with tarfile.open(sdist) as archive:
+    return sdist
+
+
+def test_the_sdist_holds_the_root_catalogs(dist: Path) -> None:
+    with tarfile.open(_sdist(dist)) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
     assert set(CATALOGS) <= names
+
+
+#: What the tests read from the source tree, and the docs and examples (MANIFEST.in).
+SDIST_FOLDERS = ("tests", "docs", "examples", "benchmarks", "scripts")
+SDIST_FILES = ("babel.cfg", "package.json", "package-lock.json", "README.md", "LICENSE")
+
+
+def test_the_sdist_holds_the_tests_docs_and_examples(dist: Path) -> None:
+    with tarfile.open(_sdist(dist)) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    expected = set(SDIST_FILES)
+    for folder in SDIST_FOLDERS:
+        for path in (ROOT / folder).rglob("*"):
+            relative = path.relative_to(ROOT)
+            left_out = _NOT_SOURCE("", relative.parts) or path.suffix in {".pyc", ".mo", ".sqlite3"}
+            if path.is_file() and not left_out:
+                expected.add(relative.as_posix())
+    assert expected - names == set(), "MANIFEST.in leaves these out of the sdist"
+    assert not any(part in {"__pycache__", "node_modules"} for n in names for part in n.split("/"))
+
+
+def test_pytest_passes_from_the_unpacked_sdist(dist: Path, tmp_path: Path) -> None:
+    """What a packager does: unpack the sdist, install it into a fresh venv, run its tests.
+    The venv gets the test dependencies from this one (a .pth line, after its own
+    site-packages) so that only consentkit is installed from the sdist."""
+    with tarfile.open(_sdist(dist)) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    (source,) = (tmp_path / "unpacked").iterdir()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    Path(site, "consentkit-test-dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps",
+         "--no-index", "--no-build-isolation", str(_sdist(dist))],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    where = subprocess.run(
+        [python, "-c", "import consentkit; print(consentkit.__file__)"],
+        capture_output=True, text=True, check=True, cwd=source, env=env,
+    ).stdout.strip()  # fmt: skip
+    assert Path(where).is_relative_to(site), where
+    tests = subprocess.run(
+        [python, "-m", "pytest", "-m", "not e2e", "-q", "-p", "no:randomly", "-p",
+         "no:cacheprovider"],
+        capture_output=True, text=True, timeout=1200, cwd=source, env=env,
+    )  # fmt: skip
+    summary = tests.stdout.strip().splitlines()[-1:] or [tests.stderr[-2000:]]
+    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
+    assert " passed" in summary[0] and "failed" not in summary[0], summary
 
 
 def test_the_wheel_holds_catalogs_templates_static_files_and_every_package(dist: Path) -> None:
