@@ -251,3 +251,60 @@ def test_the_wheel_metadata_has_the_project_urls_and_the_readme(dist: Path) -> N
         for r in metadata.get_all("Requires-Dist") or []
         if "extra ==" not in r
     )
+
+
+_FLASK_SITE = textwrap.dedent(
+    """
+    import flask
+    from consentkit import ConsentWSGIMiddleware, get_consent
+
+    app = flask.Flask(__name__)
+    app.wsgi_app = ConsentWSGIMiddleware(
+        app.wsgi_app, secret_key="กุญแจลับของร้านกาแฟ-0123456789abcdef"
+    )
+
+    @app.get("/")
+    def home():
+        consent = get_consent(flask.request)
+        state = "เปิด" if consent.allows("analytics") else "ปิด"
+        return f"<!doctype html><html><body><p>ร้านกาแฟ: สถิติ{state}</p></body></html>"
+    """
+)
+
+
+def test_a_flask_site_runs_with_only_consentkit_and_flask_installed(
+    dist: Path, tmp_path: Path
+) -> None:
+    """``pip install consentkit flask`` in a fresh venv (this machine's package index), a
+    Flask site under werkzeug: the banner, and no Starlette anywhere."""
+    from ..support.servers import free_port, serve_command
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+    installed = subprocess.run(
+        [python, "-m", "pip", "install", "-q", str(_wheel(dist)), "flask"],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    starlette = subprocess.run(
+        [python, "-c", "import starlette"], capture_output=True, text=True, env=env
+    )
+    assert starlette.returncode == 1 and "ModuleNotFoundError" in starlette.stderr
+    site = tmp_path / "ร้าน" / "coffeeshop.py"
+    site.parent.mkdir()
+    site.write_text(_FLASK_SITE, encoding="utf-8")
+    port = free_port()
+    flask = [str(venv / "bin" / "flask"), "--app", str(site), "run", "--port", str(port)]
+    with serve_command(flask, port, tmp_path / "flask.log") as base:
+        import httpx
+
+        page = httpx.get(f"{base}/", headers={"accept-language": "th"}, timeout=30)
+    assert page.status_code == 200
+    assert 'id="consentkit-banner"' in page.text and "ร้านกาแฟ: สถิติปิด" in page.text
+    assert "werkzeug" in page.headers["server"].lower()
+    listed = subprocess.run(
+        [python, "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True, env=env
+    )
+    assert "starlette" not in listed.stdout.lower()
