@@ -149,7 +149,9 @@ def test_pytest_passes_from_the_unpacked_sdist(dist: Path, tmp_path: Path) -> No
     The venv gets the test dependencies from this one (a .pth line, after its own
     site-packages) so that only consentkit is installed from the sdist."""
     with tarfile.open(_sdist(dist)) as archive:
-        archive.extractall(tmp_path / "unpacked", filter="data")
+        # (the filter argument came in 3.10.12; before it, our own archive is trusted)
+        safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        archive.extractall(tmp_path / "unpacked", **safe)  # type: ignore[arg-type]
     (source,) = (tmp_path / "unpacked").iterdir()
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
