@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
 import sys
 from collections.abc import Sequence
+
+from ._plain import PlainHelpParser
 
 SUBCOMMANDS = {
     "demo": "serve the demo site on localhost, with the banner in Thai and English",
@@ -23,7 +26,12 @@ SUBCOMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``consentkit`` command."""
-    parser = argparse.ArgumentParser(prog="consentkit", description=__doc__.splitlines()[0])
+    parser = PlainHelpParser(prog="consentkit", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"consentkit {importlib.metadata.version('consentkit')}",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, help_text in SUBCOMMANDS.items():
         module = importlib.import_module(f"consentkit.cli.{name}")

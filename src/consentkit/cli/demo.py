@@ -1,7 +1,7 @@
 """``consentkit demo``: serve the demo site on localhost, in Thai and English.
 
 The site runs with an embedded configuration and a secret key generated for this run (so every
-consent given is forgotten when it stops). Needs the ``demo`` extra (uvicorn).
+consent given is forgotten when it stops). Needs the ``demo`` extra (Starlette and uvicorn).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve the demo until interrupted."""
     try:
         uvicorn = require("uvicorn", "demo", "demo")
+        require("starlette", "demo", "demo")
     except MissingExtra as error:
         return report_missing(error)
     if not 0 < args.port < 65536:

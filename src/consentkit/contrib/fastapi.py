@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
-from starlette.requests import Request
+from fastapi import Depends, Request
 
 from ..consent import Consent
 from ..lookup import get_consent
