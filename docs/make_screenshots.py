@@ -1,7 +1,10 @@
 """Take the README's banner screenshots: ``python docs/make_screenshots.py``.
 
 Starts ``consentkit demo`` on a free loopback port and photographs the home page of a first-time
-visitor in Thai and in English with Debian's Chromium through Playwright.
+visitor in Thai and in English with Debian's Chromium through Playwright: on a desktop
+(``banner-th.png``, ``banner-en.png``, the README's), on a phone (``banner-th-phone.png``,
+``banner-en-phone.png``), and on a phone with the per-category choice opened
+(``banner-th-phone-open.png``).
 """
 
 from __future__ import annotations
@@ -18,10 +21,20 @@ from playwright.sync_api import sync_playwright
 
 HERE = Path(__file__).resolve().parent
 CONSENTKIT = str(Path(sys.executable).parent / "consentkit")
+DESKTOP = {"width": 1100, "height": 720}
+PHONE = {"width": 390, "height": 844}
+#: Each picture: its file name, the language, the window, and whether the disclosure is open.
+SHOTS = [
+    ("banner-th.png", "th", DESKTOP, False),
+    ("banner-en.png", "en", DESKTOP, False),
+    ("banner-th-phone.png", "th", PHONE, False),
+    ("banner-en-phone.png", "en", PHONE, False),
+    ("banner-th-phone-open.png", "th", PHONE, True),
+]
 
 
 def main() -> None:
-    """Photograph the banner in both languages into ``docs/img/``."""
+    """Photograph the banner (each of :data:`SHOTS`) into ``docs/img/``."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -40,17 +53,20 @@ def main() -> None:
                 time.sleep(0.1)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-            for language in ("th", "en"):
+            for name, language, viewport, opened in SHOTS:
                 context = browser.new_context(
-                    viewport={"width": 1100, "height": 720},
+                    viewport=viewport,
                     locale="th-TH" if language == "th" else "en-US",
                     extra_http_headers={"Accept-Language": language},
+                    reduced_motion="reduce",
                 )
                 page = context.new_page()
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.wait_for_selector("#consentkit-banner")
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(HERE / "img" / f"banner-{language}.png"))
+                if opened:
+                    page.click("#consentkit-choose")
+                page.screenshot(path=str(HERE / "img" / name))
                 context.close()
             browser.close()
     finally:

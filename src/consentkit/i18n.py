@@ -132,10 +132,16 @@ class Catalogs:
             return None
         return format_long_date(date, locale)
 
+    def category_label(self, category: Category, locale: str) -> str:
+        """A category's name for visitors in ``locale``: its own label for that language, else
+        the catalog's for a default category, else its name."""
+        gettext = self._translations[locale].gettext
+        return category.text("label", locale) or gettext(_LABELS.get(category.name, category.name))
+
     def describe_category(self, category: Category, locale: str) -> dict[str, Any]:
         """A category's name, label, description and cookies, for templates."""
         gettext = self._translations[locale].gettext
-        label = category.text("label", locale) or gettext(_LABELS.get(category.name, category.name))
+        label = self.category_label(category, locale)
         description = category.text("description", locale)
         if description is None:
             description = (

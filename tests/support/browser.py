@@ -20,6 +20,15 @@ def cookie_names(page: Any) -> set[str]:
     return {cookie["name"] for cookie in page.context.cookies()}
 
 
+def tick(page: Any, *categories: str) -> None:
+    """Open the banner's "choose what to allow" disclosure, as a visitor would (a click on its
+    summary), and tick ``categories``."""
+    if not page.locator(f"{BANNER} details").evaluate("el => el.open"):
+        page.click(f"{BANNER} summary")
+    for name in categories:
+        page.check(f"#consentkit-category-{name}")
+
+
 def choose(page: Any, selector: str, js: bool) -> None:
     """Click a banner button: with JavaScript the banner goes away without a reload; without,
     the form posts and the browser follows the redirect back."""

@@ -138,7 +138,7 @@ def test_cookie_lifetimes_in_words() -> None:
     assert set(details) == {"_ga", "_ga_*", "_gid", "_gat*"}
     assert details["_ga"]["lifetime"] == "2 ปี"
     assert details["_gid"]["lifetime"] == "1 วัน"
-    assert details["_ga"]["party"] == "บุคคลที่หนึ่ง"
+    assert details["_ga"]["party"] == "เว็บไซต์นี้"
     assert catalogs.format_lifetime(None, "en") == "Until you close the browser"
     necessary = next(c for c in DEFAULT_CATEGORIES if c.required)
     own = catalogs.describe_cookies(necessary, "en")

@@ -181,7 +181,7 @@ def test_preferences_page_lists_every_category_and_its_cookies() -> None:
         "คุกกี้ที่จำเป็น",
         "คุกกี้เพื่อการใช้งาน",
         "คุกกี้เพื่อการวิเคราะห์",
-        "หมายเลข IP และตำแหน่งที่ตั้ง",
+        "ที่อยู่ IP และตำแหน่งที่ตั้ง",
         "คุกกี้เพื่อการตลาด",
     ):
         assert label in page.text
@@ -195,7 +195,7 @@ def test_preferences_page_lists_every_category_and_its_cookies() -> None:
         "location": False,
         "marketing": False,
     }
-    assert "บันทึกตัวเลือกปัจจุบันของคุณเมื่อ 20 พฤศจิกายน พ.ศ. 2569" in page.text
+    assert "บันทึกการตั้งค่าปัจจุบันของคุณไว้เมื่อ 20 พฤศจิกายน พ.ศ. 2569" in page.text
     assert page.find("a", href="mailto:privacy@example.co.th")
     assert page.find("a", id="consentkit-back")[0]["href"] == "/สินค้า"
     for value in ("save", "accept_all", "reject_all"):

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from ..asgi import ConsentMiddleware
 from ..contrib.templating import consent_context
+from ..core.exchange import Exchange
 from ..lookup import find_exchange
 
 #: The demo's embedded configuration (everything but the key, made fresh per run).
@@ -43,18 +44,18 @@ TEXT: dict[str, dict[str, str]] = {
         "คุกกี้เพื่อการวิเคราะห์และการตลาดจะถูกตัดออกจนกว่าคุณจะยินยอม",
         "your_choice": "ความยินยอมของคุณในคำขอนี้",
         "decided": "เลือกแล้ว",
-        "granted": "หมวดที่อนุญาต",
+        "granted": "ประเภทที่อนุญาต",
         "gpc": "สัญญาณ Global Privacy Control",
         "ip": "ที่อยู่ IP ที่แอปเห็น",
         "location": "ตำแหน่งโดยประมาณ",
         "yes": "ใช่",
         "no": "ไม่ใช่",
         "unknown": "ไม่ทราบ หรือไม่ได้รับความยินยอม",
-        "analytics_body": "หน้านี้มีสคริปต์ที่ทำงานเฉพาะเมื่อคุณอนุญาตหมวดการวิเคราะห์",
+        "analytics_body": "หน้านี้มีสคริปต์ที่จะทำงานเฉพาะเมื่อคุณอนุญาตคุกกี้เพื่อการวิเคราะห์",
         "analytics_off": "สคริปต์สถิติยังไม่ทำงาน",
         "analytics_on": "สคริปต์สถิติทำงานแล้ว",
         "tracking_body": "เซิร์ฟเวอร์ตั้งคุกกี้ _ga (การวิเคราะห์) และ _fbp (การตลาด) ในทุกคำตอบของหน้านี้ "
-        "consentkit ตัดคุกกี้ของหมวดที่คุณยังไม่อนุญาตออก",
+        "consentkit ตัดคุกกี้ของประเภทที่คุณยังไม่อนุญาตออก",
         "policy_body": "เราเก็บที่อยู่ IP และตำแหน่งโดยประมาณ ใช้คุกกี้เพื่อสถิติและการตลาด "
         "เฉพาะเมื่อคุณยินยอม คุณถอนความยินยอมได้ทุกเมื่อจากหน้าตั้งค่าคุกกี้ "
         "ติดต่อขอลบข้อมูลได้ที่ privacy@example.com",
@@ -119,7 +120,7 @@ footer{margin-top:3rem;border-top:1px solid #d0d7de;padding-top:1rem;font-size:.
 <h2>{{ t.your_choice }}</h2>
 <table>
 <tr><th>{{ t.decided }}</th><td id="decided">{{ t.yes if consent.decided else t.no }}</td></tr>
-<tr><th>{{ t.granted }}</th><td id="granted">{{ consent.granted | sort | join(", ") }}</td></tr>
+<tr><th>{{ t.granted }}</th><td id="granted">{{ granted | join(", ") }}</td></tr>
 <tr><th>{{ t.gpc }}</th><td>{{ t.yes if consent.gpc else t.no }}</td></tr>
 <tr><th>{{ t.ip }}</th><td>{{ consent.client_ip }}</td></tr>
 <tr><th>{{ t.location }}</th><td>{% if consent.location %}{{ consent.location.country }}
@@ -151,10 +152,23 @@ def _render(request: Request, name: str) -> HTMLResponse:
         t=TEXT[language],
         lang=language,
         here=here,
+        granted=_granted_labels(x, context["consent"].granted),
         language_url=context["consent_preferences_url"].rsplit("/", 1)[0] + "/language",
         **context,
     )
     return HTMLResponse(body, headers={"content-language": language})
+
+
+def _granted_labels(x: Exchange | None, granted: frozenset[str]) -> list[str]:
+    """The granted categories as the banner names them, in the visitor's language and in the
+    order of the configured categories (never the raw keys such as ``necessary``)."""
+    if x is None:
+        return sorted(granted)
+    return [
+        x.engine.catalogs.category_label(category, x.locale)
+        for category in x.engine.settings.categories
+        if category.name in granted
+    ]
 
 
 async def home(request: Request) -> Response:

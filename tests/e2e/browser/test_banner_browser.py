@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from ...support.browser import BANNER, choose, cookie_names, markers, open_page, wait_for_markers
+from ...support.browser import (
+    BANNER,
+    choose,
+    cookie_names,
+    markers,
+    open_page,
+    tick,
+    wait_for_markers,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +77,7 @@ def test_reject_all_persists(browser: Any, site: str, javascript: bool) -> None:
 
 def test_choice_by_category_persists(browser: Any, site: str, javascript: bool) -> None:
     page = open_page(browser, site + "/", js=javascript)
-    page.check("#consentkit-category-analytics")
+    tick(page, "analytics")
     choose(page, "#consentkit-save", javascript)
     if javascript:
         wait_for_markers(page, "analytics")
@@ -90,7 +98,7 @@ def test_gated_scripts_run_only_once_granted(browser: Any, site: str) -> None:
         "document.addEventListener('consentkit:change', e => { window.told = e.detail.granted; })"
     )
     assert markers(page)["analytics"] is None
-    page.check("#consentkit-category-marketing")
+    tick(page, "marketing")
     choose(page, "#consentkit-save", True)
     wait_for_markers(page, "marketing")
     assert markers(page) == {"analytics": None, "marketing": "1", "both": None}
@@ -208,7 +216,7 @@ def test_strict_csp_blocks_nothing(browser: Any, site: str) -> None:
     page.goto(site + "/csp")
     banner = page.locator(BANNER)
     assert banner.evaluate("el => getComputedStyle(el).position") == "fixed"  # the CSS loaded
-    page.check("#consentkit-category-analytics")
+    tick(page, "analytics")
     choose(page, "#consentkit-save", True)
     wait_for_markers(page, "analytics")
     assert markers(page) == {"analytics": "1", "marketing": None, "both": None}
@@ -233,7 +241,7 @@ def test_google_consent_mode(browser: Any, site: str) -> None:
     assert default.pop("wait_for_update") > 0
     assert set(default.values()) == {"denied"}
     assert {"analytics_storage", "ad_storage", "ad_user_data", "ad_personalization"} <= set(default)
-    page.check("#consentkit-category-analytics")
+    tick(page, "analytics")
     choose(page, "#consentkit-save", True)
     update = _consent_commands(page)[-1]
     assert update[:2] == ["consent", "update"]
