@@ -3,6 +3,8 @@ without JavaScript) or JSON (what ``consentkit.js`` sends)."""
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,8 +57,13 @@ def parse_choice(content_type: str, body: bytes, categories: Sequence[str]) -> C
         parsed = _from_json(text)
     elif media_type in _FORM_TYPES:
         parsed = _from_form(text)
+    elif media_type == "multipart/form-data":  # a form with that enctype, Django's test Client
+        parsed = _from_multipart(content_type, body)
     else:
-        return "send the choice as application/x-www-form-urlencoded or application/json"
+        return (
+            "send the choice as application/x-www-form-urlencoded, multipart/form-data "
+            "or application/json"
+        )
     if isinstance(parsed, str):
         return parsed
     choice, ticked, next_path = parsed
@@ -90,9 +97,42 @@ def _from_json(text: str) -> _Fields | str:
 
 def _from_form(text: str) -> _Fields | str:
     try:
-        form = parse_qs(text, keep_blank_values=True, max_num_fields=200)
+        form = parse_qs(text, keep_blank_values=True, max_num_fields=_MAX_FIELDS)
     except ValueError:
         return "the form has too many fields"
+    return _form_fields(form)
+
+
+def _from_multipart(content_type: str, body: bytes) -> _Fields | str:
+    """The text fields of a ``multipart/form-data`` body (files are not choices: left out)."""
+    if "boundary=" not in content_type.lower():
+        return "the multipart form has no boundary"
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    message = _MULTIPART.parsebytes(head + body)
+    if not message.is_multipart():
+        return "the multipart form could not be read"
+    form: dict[str, list[str]] = {}
+    for index, part in enumerate(message.iter_parts()):
+        if index >= _MAX_FIELDS:
+            return "the form has too many fields"
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or part.get_filename() is not None:
+            continue
+        payload = part.get_payload(decode=True)
+        if not isinstance(payload, bytes):
+            payload = b""
+        try:
+            form.setdefault(name, []).append(payload.decode("utf-8"))
+        except UnicodeDecodeError:
+            return "the request body is not UTF-8"
+    return _form_fields(form)
+
+
+_MULTIPART = email.parser.BytesParser(policy=email.policy.HTTP)
+_MAX_FIELDS = 200
+
+
+def _form_fields(form: dict[str, list[str]]) -> _Fields | str:
     choices = set(form.get("choice", []))
     if len(choices) > 1:
         return "the form has more than one choice"

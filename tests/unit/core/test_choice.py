@@ -92,12 +92,59 @@ def test_a_body_that_is_not_utf_8() -> None:
     assert parse_choice(FORM, body, CATEGORIES) == "the request body is not UTF-8"
 
 
+UNSUPPORTED = (
+    "send the choice as application/x-www-form-urlencoded, multipart/form-data or application/json"
+)
+
+
 def test_an_unsupported_media_type() -> None:
-    assert form("choice=save", "text/plain") == (
-        "send the choice as application/x-www-form-urlencoded or application/json"
+    assert form("choice=save", "text/plain") == UNSUPPORTED
+    assert form("choice=save", "application/xml") == UNSUPPORTED
+
+
+def _multipart(fields: list[tuple[str, str]], boundary: str = "ขอบ-42") -> tuple[str, bytes]:
+    """A ``multipart/form-data`` body as Django's test Client and browsers write one."""
+    marker = boundary.encode()
+    parts = [
+        b"--"
+        + marker
+        + b"\r\n"
+        + f'Content-Disposition: form-data; name="{name}"'.encode()
+        + b"\r\n\r\n"
+        + value.encode()
+        + b"\r\n"
+        for name, value in fields
+    ]
+    body = b"".join(parts) + b"--" + marker + b"--\r\n"
+    return "multipart/form-data; boundary=" + boundary.encode().decode("latin-1"), body
+
+
+def test_a_multipart_form_is_read_like_an_urlencoded_one() -> None:
+    content_type, body = _multipart(
+        [("choice", "save"), ("categories", "analytics"), ("next", "/เมนู?หน้า=2")],
+        boundary="BoUnDaRy",
     )
-    assert form("choice=save", "multipart/form-data; boundary=x") == (
-        "send the choice as application/x-www-form-urlencoded or application/json"
+    assert parse_choice(content_type, body, CATEGORIES) == Choice(
+        "save", ("analytics",), "/เมนู?หน้า=2"
+    )
+
+
+def test_a_multipart_form_leaves_files_out_and_refuses_what_a_form_would() -> None:
+    content_type = "multipart/form-data; boundary=B"
+    upload = (
+        b'--B\r\nContent-Disposition: form-data; name="choice"; filename="a.txt"\r\n\r\n'
+        b"accept_all\r\n--B--\r\n"
+    )
+    assert parse_choice(content_type, upload, CATEGORIES) == (
+        "unknown choice 'None': use accept_all, reject_all or save"
+    )
+    two, body = _multipart([("choice", "save"), ("choice", "accept_all")], boundary="B")
+    assert parse_choice(two, body, CATEGORIES) == "the form has more than one choice"
+    assert parse_choice("multipart/form-data", body, CATEGORIES) == (
+        "the multipart form has no boundary"
+    )
+    assert parse_choice(content_type, "ไม่ใช่ฟอร์ม".encode(), CATEGORIES) == (
+        "the multipart form could not be read"
     )
 
 

@@ -261,7 +261,8 @@ def test_post_without_a_body_is_413(engine: Engine, exchange: MakeExchange) -> N
         (
             "text/plain",
             b"choice=save",
-            "send the choice as application/x-www-form-urlencoded or application/json",
+            "send the choice as application/x-www-form-urlencoded, multipart/form-data "
+            "or application/json",
         ),
     ],
 )
