@@ -16,8 +16,18 @@ def streamed(body: bytes) -> bytes:
     return injector.feed(body) + injector.finish()
 
 
+#: What opens a comment or a raw-text element: a page that leaves one open before its closing
+#: tag is broken, and there the one-piece path trusts the last ``</body`` (docs/limitations.md).
+OPENERS = (b"<!--", b"<script", b"<style", b"<textarea", b"<title", b"<iframe", b"<noscript")
+
+
+def _well_formed(text: bytes) -> bool:
+    lowered = text.lower()
+    return b"</body" not in lowered and not any(opener in lowered for opener in OPENERS)
+
+
 @given(
-    st.binary(max_size=120).filter(lambda b: b"</body" not in b.lower()),
+    st.binary(max_size=120).filter(_well_formed),
     st.sampled_from(TAGS),
     st.binary(max_size=120).filter(lambda b: b"</body" not in b.lower()),
 )
