@@ -13,6 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No time limit per example: the suite asserts no timings, and a loaded machine (CI, a
+# laptop building something) would otherwise fail a property for being slow, not wrong.
+settings.register_profile("consentkit", deadline=None)
+settings.load_profile("consentkit")
 
 # The table's helpers assert (a choice was stored, the handler answered): report those
 # failures with their values, as pytest does in test files.
