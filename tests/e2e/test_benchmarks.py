@@ -87,3 +87,10 @@ def test_loopback_section_runs(tmp_path: Path) -> None:
     stdout, report = run_benchmarks("--only", "loopback", "--seconds", "1", tmp_path=tmp_path)
     assert "ASGI over loopback" in stdout
     assert "loopback HTML (a) no cookie: requests/s ÷ bare app's" in report
+
+
+def test_the_records_section_runs_and_page_views_never_touch_the_store(tmp_path: Path) -> None:
+    stdout, report = run_benchmarks("--only", "records", tmp_path=tmp_path)
+    assert "choices recorded per second" in stdout
+    assert "| SQLite |" in report
+    assert "Page views: 0 calls to the record store" in report
