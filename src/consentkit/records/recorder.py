@@ -237,6 +237,11 @@ class Recorder:
                 if not self.spool.pending():
                     self._replayer = None
                     return
+            # More came meanwhile, or another process is replaying a file: not a busy loop.
+            if self._closed.wait(self.retry_interval / 4):
+                with self._lock:
+                    self._replayer = None
+                return
 
 
 def open_recorder(settings: Settings, shown_text: Callable[[str], ShownText]) -> Recorder:

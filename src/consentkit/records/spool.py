@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,12 +77,26 @@ class Spool:
 
     @contextlib.contextmanager
     def _locked(self, path: Path) -> Iterator[int]:
-        descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            yield descriptor
-        finally:
-            os.close(descriptor)  # releases the lock
+        """The spool file at ``path``, open for appending under an exclusive lock. A file a
+        replay renamed away while this waited for the lock is not the spool any more: the
+        one now at ``path`` is opened instead, so no line lands in a file being replayed."""
+        while True:
+            descriptor = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+                try:
+                    current = os.stat(path)
+                except FileNotFoundError:
+                    current = None
+                opened = os.fstat(descriptor)
+                if current is not None and (current.st_ino, current.st_dev) == (
+                    opened.st_ino,
+                    opened.st_dev,
+                ):
+                    yield descriptor
+                    return
+            finally:
+                os.close(descriptor)  # releases the lock
 
     def add(self, item: RecordEntry | ShownText) -> Path:
         """Append ``item`` durably; where it went. ``OSError`` when no spool can be written."""
@@ -100,9 +115,10 @@ class Spool:
         raise error
 
     def pending(self) -> bool:
-        """Whether a spool file holds anything (read under a shared lock: a replay that is
-        rewriting the file is waited for, never seen empty half-way)."""
+        """Whether a spool file (or one set aside for a replay) holds anything."""
         for path in self.paths:
+            if any(path.parent.glob(path.name + ".*.replaying")):
+                return True
             try:
                 descriptor = os.open(path, os.O_RDONLY)
             except OSError:
@@ -117,29 +133,60 @@ class Spool:
 
     def replay(self, store: RecordStore) -> int:
         """Write the spooled items into ``store`` and empty the spool; how many records were
-        written. Raises what the store raises (the rest stays spooled for the next time)."""
+        written. Raises what the store raises (the rest stays spooled for the next time).
+
+        The spool is first renamed to a ``.replaying`` file under its lock, so new records
+        are spooled (to a new file) without waiting for a slow store; a ``.replaying`` file
+        left by a crash, or by another process's replay, is replayed too unless that process
+        still holds it."""
         written = 0
         for path in self.paths:
-            if not path.exists():
-                continue
-            with self._locked(path) as descriptor:
-                with open(path, encoding="utf-8", errors="replace") as spooled:
-                    lines = spooled.readlines()
-                try:
-                    for index, line in enumerate(lines):
-                        item = _parse(line)
-                        if isinstance(item, ShownText):
-                            store.add_shown_text(item)
-                        elif isinstance(item, RecordEntry) and not _already_stored(store, item):
-                            store.append(item)
-                            written += 1
-                        lines[index] = ""
-                finally:
+            self._set_aside(path)
+            for replaying in sorted(path.parent.glob(path.name + ".*.replaying")):
+                written += self._replay_file(replaying, store)
+        return written
+
+    def _set_aside(self, path: Path) -> None:
+        if not path.exists():
+            return
+        with contextlib.suppress(OSError), self._locked(path) as descriptor:
+            if os.fstat(descriptor).st_size:
+                os.rename(path, path.with_name(f"{path.name}.{time.time_ns()}.replaying"))
+
+    def _replay_file(self, replaying: Path, store: RecordStore) -> int:
+        written = 0
+        try:
+            descriptor = os.open(replaying, os.O_RDWR)
+        except OSError:
+            return 0
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return 0  # another process replays it now
+            if not replaying.exists():
+                return 0  # it finished that file before this one got the lock
+            with open(descriptor, encoding="utf-8", errors="replace", closefd=False) as spooled:
+                lines = spooled.readlines()
+            try:
+                for index, line in enumerate(lines):
+                    item = _parse(line)
+                    if isinstance(item, ShownText):
+                        store.add_shown_text(item)
+                    elif isinstance(item, RecordEntry) and not _already_stored(store, item):
+                        store.append(item)
+                        written += 1
+                    lines[index] = ""
+            finally:
+                rest = "".join(lines).encode("utf-8")
+                if rest:
                     os.ftruncate(descriptor, 0)
-                    rest = "".join(lines).encode("utf-8")
-                    if rest:
-                        os.write(descriptor, rest)
+                    os.pwrite(descriptor, rest, 0)
                     os.fsync(descriptor)
+                else:
+                    replaying.unlink()
+        finally:
+            os.close(descriptor)
         return written
 
 
