@@ -1,5 +1,6 @@
 """Consent records under faults, against real servers: ``kill -9`` during a stream of choices
-(uvicorn; gunicorn with several workers), and a full disk (a tiny tmpfs, as root). Every
+(uvicorn; gunicorn with several workers), a full disk (a tiny tmpfs, as root) and a read-only
+folder. Every
 choice a server answered must be in the store afterwards; the site keeps serving and the
 operator is told once.
 
@@ -15,7 +16,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -222,32 +223,71 @@ def _fill(folder: Path) -> Path:
     return filler
 
 
-@pytest.mark.parametrize("server_kind", ["uvicorn", "gunicorn"])
-def test_a_full_disk_keeps_the_site_serving_and_loses_nothing(
-    tiny_disk: Path, tmp_path: Path, server_kind: str
+def _outage(
+    server_kind: str, store: Path, log: Path, fault: Callable[[], Callable[[], None]]
 ) -> None:
-    store, log, port = tiny_disk / "records.sqlite3", tmp_path / "server.log", free_port()
+    """Choices before, during and after a fault of the store's folder (``fault()`` starts it
+    and returns what ends it): the site keeps serving, every answered choice is recorded, the
+    operator is told once per process, and told of the recovery."""
+    port = free_port()
     argv = _uvicorn(port) if server_kind == "uvicorn" else _gunicorn(port, workers=2)
     server = _start(argv, store, log, port)
     try:
         with Stream(f"http://127.0.0.1:{port}", clients=2) as before:
             _answers_grow(before, 20)
-        filler = _fill(tiny_disk)
-        with Stream(f"http://127.0.0.1:{port}", clients=2) as during:
-            _answers_grow(during, 30)
-        assert during.answered and during.failed == 0  # choices take effect on a full disk
-        page = httpx.get(f"http://127.0.0.1:{port}/")
-        assert page.status_code == 200
-        filler.unlink()
-        _wait(6)  # the replay runs every 2 s
+        end = fault()
+        try:
+            with Stream(f"http://127.0.0.1:{port}", clients=2) as during:
+                _answers_grow(during, 30)
+            assert during.answered and during.failed == 0  # choices take effect meanwhile
+            assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+        finally:
+            end()
+        for _ in range(100):  # the replay runs every 2 s
+            if "is back;" in log.read_text(errors="replace"):
+                break
+            _wait(0.2)
+        _wait(1)
     finally:
         _stop(server)
     printed = log.read_text(errors="replace")
     outages = printed.count("is unavailable")
     workers = 1 if server_kind == "uvicorn" else 2
-    print(f"\n[{server_kind} full disk] outage messages: {outages} (workers: {workers})")
+    print(f"\n[{server_kind}, {fault.__name__}] outage messages: {outages} (processes: {workers})")
     assert 1 <= outages <= workers  # told once per process, not once per choice
     assert "is back;" in printed
     for name, stream in (("before", before), ("during", during)):
-        _, lost = _figures(f"{server_kind} full disk, {name}", stream, store)
+        _, lost = _figures(f"{server_kind}, {fault.__name__}, {name}", stream, store)
         assert lost == 0
+
+
+@pytest.mark.parametrize("server_kind", ["uvicorn", "gunicorn"])
+def test_a_full_disk_keeps_the_site_serving_and_loses_nothing(
+    tiny_disk: Path, tmp_path: Path, server_kind: str
+) -> None:
+    def full_disk() -> Callable[[], None]:
+        return _fill(tiny_disk).unlink
+
+    _outage(server_kind, tiny_disk / "records.sqlite3", tmp_path / "server.log", full_disk)
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None, reason="needs chattr (e2fsprogs)")
+@pytest.mark.parametrize("server_kind", ["uvicorn", "gunicorn"])
+def test_a_read_only_folder_keeps_the_site_serving_and_loses_nothing(
+    tmp_path: Path, server_kind: str
+) -> None:
+    """Read-only for root too: ``chattr +i`` on the folder and its files (a remount read-only
+    is refused while the database is open for writing, and root ignores permission bits)."""
+    folder = tmp_path / "records"
+    folder.mkdir()
+
+    def read_only_folder() -> Callable[[], None]:
+        # Not the -shm file: SQLite maps it into memory, and writing to a mapping of an
+        # immutable file is a SIGBUS (a read-only remount cannot happen under it anyway).
+        targets = [str(folder), *(str(p) for p in folder.iterdir() if p.suffix != ".sqlite3-shm")]
+        done = subprocess.run(["chattr", "+i", *targets], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"chattr +i is refused here: {done.stderr.strip()}")
+        return lambda: subprocess.run(["chattr", "-i", *targets], check=True)
+
+    _outage(server_kind, folder / "records.sqlite3", tmp_path / "server.log", read_only_folder)
