@@ -117,18 +117,21 @@ class Spool:
     def pending(self) -> bool:
         """Whether a spool file (or one set aside for a replay) holds anything."""
         for path in self.paths:
-            if any(path.parent.glob(path.name + ".*.replaying")):
-                return True
+            # The spool first, then the files set aside: a replay renames the one into the
+            # other, so a rename in between is seen on the second look.
             try:
                 descriptor = os.open(path, os.O_RDONLY)
             except OSError:
-                continue
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_SH)
-                if os.fstat(descriptor).st_size > 0:
-                    return True
-            finally:
-                os.close(descriptor)
+                pass
+            else:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_SH)
+                    if os.fstat(descriptor).st_size > 0:
+                        return True
+                finally:
+                    os.close(descriptor)
+            if any(path.parent.glob(path.name + ".*.replaying")):
+                return True
         return False
 
     def replay(self, store: RecordStore) -> int:

@@ -173,7 +173,8 @@ def test_a_slow_write_is_spooled_not_lost_and_not_doubled(
     switchable.append = slow  # type: ignore[method-assign]
     recorder.wait = 0.1
     recorder.record(choice("slow"))
-    assert recorder.spool.pending()  # answered: so it is on disk
+    folder = recorder.spool.paths[0].parent
+    assert recorder.spool.pending(), sorted(p.name for p in folder.iterdir())  # on disk
     release.set()
     switchable.append = original  # type: ignore[method-assign]
     _wait_for(lambda: not recorder.spool.pending())
