@@ -18,24 +18,16 @@ from collections.abc import Callable
 
 from ..options import DEFAULT_RECORDS_RETENTION_DAYS
 from ..records.signing import RecordSigner, verify_chain
-from ..records.store import RecordStore, StoreUnavailable, open_store, sqlite_path
+from ..records.store import (
+    EXPORT_FIELDS,
+    RecordStore,
+    StoreUnavailable,
+    open_store,
+    sqlite_path,
+)
 
 #: The longest a consent can stay in force (``max_age`` is at most 400 days).
 MAX_IN_FORCE_DAYS = 400
-_CSV_FIELDS = (
-    "consent_id",
-    "recorded_at",
-    "choice",
-    "granted",
-    "refused",
-    "policy_version",
-    "locale",
-    "gpc",
-    "banner_sha256",
-    "seq",
-    "key_id",
-    "signature",
-)
 _UTC = datetime.timezone.utc
 
 
@@ -150,7 +142,7 @@ def _export(args: argparse.Namespace) -> int:
     try:
         rows = store.records(consent_id=args.consent_id, since=args.since, until=args.until)
         if args.format == "csv":
-            writer = csv.DictWriter(sys.stdout, _CSV_FIELDS, lineterminator="\n")
+            writer = csv.DictWriter(sys.stdout, EXPORT_FIELDS, lineterminator="\n")
             writer.writeheader()
             for row in rows:
                 fields = row.as_json()

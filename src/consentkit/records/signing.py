@@ -99,7 +99,7 @@ class RecordSigner:
 
     def sign(self, entry: RecordEntry, seq: int, previous: str) -> ConsentRecordRow:
         """``entry`` as the signed row at ``seq``, linked after ``previous``."""
-        digest = _mac(self._key, _entry_fields(entry))
+        digest = _mac(self._key, _fields_of(entry))
         return ConsentRecordRow(
             seq=seq,
             kind="record",
@@ -155,7 +155,7 @@ class RecordSigner:
         if key is None:
             return f"signed with an unknown key (key id {row.key_id!r}): is secret_key complete?"
         if row.kind == "record":
-            if not hmac.compare_digest(row.digest, _mac(key, _row_fields(row))):
+            if not hmac.compare_digest(row.digest, _mac(key, _fields_of(row))):
                 return "its content was changed (the digest does not match)"
         elif not self._tombstone_intact(row):
             return "a tombstone whose seal does not match (not made with the key)"
@@ -187,31 +187,18 @@ class RecordSigner:
         return hmac.compare_digest(state.seal, expected)
 
 
-def _entry_fields(entry: RecordEntry) -> str:
+def _fields_of(item: RecordEntry | ConsentRecordRow) -> str:
+    """The canonical fields of an entry, or of the row it became (the same text)."""
     return canonical_fields(
-        entry.consent_id,
-        entry.recorded_at,
-        entry.choice,
-        entry.granted,
-        entry.refused,
-        entry.policy_version,
-        entry.locale,
-        entry.gpc,
-        entry.banner_sha256,
-    )
-
-
-def _row_fields(row: ConsentRecordRow) -> str:
-    return canonical_fields(
-        row.consent_id,
-        row.recorded_at,
-        row.choice,
-        row.granted,
-        row.refused,
-        row.policy_version,
-        row.locale,
-        row.gpc,
-        row.banner_sha256,
+        item.consent_id,
+        item.recorded_at,
+        item.choice,
+        item.granted,
+        item.refused,
+        item.policy_version,
+        item.locale,
+        item.gpc,
+        item.banner_sha256,
     )
 
 

@@ -107,6 +107,10 @@ RECORD_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: The fields of an exported record (``consentkit records export``), in order.
+EXPORT_FIELDS: tuple[str, ...] = (*RECORD_COLUMNS[2:11], "seq", "key_id", "signature")
+
+
 class StoreUnavailable(Exception):
     """The store cannot take a write now (down, full, locked, read-only): spool the record."""
 
