@@ -86,7 +86,7 @@ class ConsentWSGIMiddleware:
         return _RewrittenBody(iterable, responder)
 
     def close(self) -> None:
-        """Flush and close what the middleware holds open (the statistics store)."""
+        """Flush and close what the middleware holds open (the statistics and record stores)."""
         self.engine.close()
 
     def _answer(
