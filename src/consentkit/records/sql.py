@@ -46,8 +46,9 @@ class Dialect:
     lock_head: str
     #: Exceptions that mean the store cannot take a write now.
     unavailable: tuple[type[BaseException], ...]
-    #: The exception of a unique index refusing a row (an entry already stored); checked
-    #: before ``unavailable``.
+    #: The exception of a unique index refusing a row (an entry already stored): wrapped in
+    #: :class:`StoreUnavailable` like ``unavailable`` (as its ``__cause__``), and recognised
+    #: by ``append``.
     duplicate: tuple[type[BaseException], ...] = ()
 
 
@@ -90,7 +91,7 @@ class SQLRecordStore:
                     with contextlib.suppress(*self.dialect.unavailable):
                         connection.execute("ROLLBACK")
                     raise
-        except self.dialect.unavailable as error:
+        except (*self.dialect.unavailable, *self.dialect.duplicate) as error:
             raise StoreUnavailable(f"{self.location}: {error}") from error
 
     @contextlib.contextmanager
