@@ -11,6 +11,7 @@ start-up; a disk that is full or goes read-only later makes writes raise
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import threading
@@ -19,6 +20,9 @@ from pathlib import Path
 
 from .signing import RecordSigner
 from .sql import Dialect, SQLRecordStore
+from .store import ConsentRecordRow, RecordEntry, ShownText, StoreUnavailable
+
+logger = logging.getLogger("consentkit")
 
 #: Seconds a write waits for another writer (another worker process) to finish.
 BUSY_TIMEOUT = 5.0
@@ -54,10 +58,28 @@ class SQLiteRecordStore(SQLRecordStore):
             )
         if self.path.is_dir():
             raise ValueError(f"records: {self.location!r} is a folder; give a file path in it")
+        self._schema_ready = False
         try:
             self.create_schema()
+            self._schema_ready = True
         except ValueError:
             raise
+        except StoreUnavailable as error:
+            # Busy, full or read-only is an OperationalError; "not a database" is not.
+            if not self.path.is_file() or not isinstance(error.__cause__, sqlite3.OperationalError):
+                raise ValueError(
+                    f"records: cannot use {self.location!r} as an SQLite record store "
+                    f"({error.__cause__}); give a file in a folder the server can write, or a "
+                    "postgresql:// URL"
+                ) from None
+            # An existing store that is merely busy or full now: the site starts, records
+            # wait in the spool, and the tables are checked again on the next write.
+            logger.warning(
+                "consent records: %s cannot be written at start-up (%s); records are spooled "
+                "until it can",
+                self.location,
+                error.__cause__,
+            )
         except Exception as error:
             raise ValueError(
                 f"records: cannot use {self.location!r} as an SQLite record store ({error}); "
@@ -110,6 +132,21 @@ class SQLiteRecordStore(SQLRecordStore):
             with contextlib.suppress(sqlite3.Error):
                 connection.close()
             raise
+
+    def _ensure_schema(self) -> None:
+        if not self._schema_ready:
+            self.create_schema()
+            self._schema_ready = True
+
+    def append(self, entry: RecordEntry) -> ConsentRecordRow:
+        """See :meth:`.sql.SQLRecordStore.append` (after the tables, if start-up could not)."""
+        self._ensure_schema()
+        return super().append(entry)
+
+    def add_shown_text(self, text: ShownText) -> None:
+        """See :meth:`.sql.SQLRecordStore.add_shown_text`."""
+        self._ensure_schema()
+        super().add_shown_text(text)
 
     def close(self) -> None:
         """Close every connection this process opened."""

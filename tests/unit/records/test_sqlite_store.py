@@ -109,3 +109,23 @@ def test_a_read_only_store_cannot_sign(
     with pytest.raises(ValueError, match="without secret_key"):
         reader.append(entry())
     reader.close()
+
+
+def test_a_store_busy_at_start_up_does_not_stop_the_site(
+    store_path: Path, store: SQLiteRecordStore, signer: RecordSigner, entry: MakeEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Another process holds the write lock past the busy timeout: the store opens anyway,
+    and writes once the lock is gone."""
+    import consentkit.records.sqlite as sqlite_module
+
+    monkeypatch.setattr(sqlite_module, "BUSY_TIMEOUT", 0.1)
+    holder = sqlite3.connect(store_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        busy = SQLiteRecordStore(store_path, signer)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert busy.append(entry()).seq == 1
+    busy.close()
