@@ -74,6 +74,8 @@ class Stream:
         self.sent = 0
         self.answered: list[str] = []
         self.failed = 0
+        #: Why requests failed: a status or an exception's name, with how many times.
+        self.reasons: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(n,)) for n in range(clients)]
@@ -99,13 +101,15 @@ class Stream:
                     consent_id = (
                         response.json()["consent_id"] if response.status_code == 200 else None
                     )
-                except (httpx.HTTPError, ValueError):
-                    consent_id = None
+                    reason = str(response.status_code)
+                except (httpx.HTTPError, ValueError) as error:
+                    consent_id, reason = None, type(error).__name__
                 with self._lock:
                     if consent_id:
                         self.answered.append(consent_id)
                     else:
                         self.failed += 1
+                        self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
     def __enter__(self) -> Stream:
         for thread in self._threads:
@@ -216,7 +220,7 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 
 def _fill(folder: Path) -> Path:
     filler = folder / "filler"
-    with filler.open("wb") as out, contextlib.suppress(OSError):
+    with filler.open("wb", buffering=0) as out, contextlib.suppress(OSError):
         while True:
             out.write(b"\0" * 65536)
             out.flush()
@@ -239,7 +243,8 @@ def _outage(
         try:
             with Stream(f"http://127.0.0.1:{port}", clients=2) as during:
                 _answers_grow(during, 30)
-            assert during.answered and during.failed == 0  # choices take effect meanwhile
+            # Choices take effect meanwhile.
+            assert during.answered and during.failed == 0, during.reasons
             assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
         finally:
             end()

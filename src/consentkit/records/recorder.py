@@ -47,6 +47,9 @@ WAIT = 3.0
 RETRY_INTERVAL = 2.0
 #: A repeat of the same choice by the same consent id within this many seconds is not recorded.
 DEDUP_SECONDS = 5.0
+#: Seconds after an outage is reported in which another one is not reported again (a store
+#: that flaps between full and not is one outage to the operator).
+OUTAGE_QUIET = 60.0
 #: Writer threads per process.
 WRITERS = 4
 _DEDUP_LIMIT = 4096
@@ -73,6 +76,7 @@ class Recorder:
         self._recent: dict[str, tuple[tuple[str, ...], str, float]] = {}
         self._lock = threading.Lock()
         self._down = False
+        self._told_at = -OUTAGE_QUIET
         self._closed = threading.Event()
         self._pid = os.getpid()
         self._writers: concurrent.futures.ThreadPoolExecutor | None = None
@@ -175,7 +179,11 @@ class Recorder:
 
     def _spool(self, entry: RecordEntry, reason: str) -> None:
         with self._lock:
-            first = not self._down
+            now = time.monotonic()
+            # Told once per outage, and an outage that comes back at once is the same one.
+            first = not self._down and now - self._told_at > OUTAGE_QUIET
+            if first:
+                self._told_at = now
             self._down = True
         try:
             if entry.banner_sha256 not in self._stored_texts and entry.banner_sha256:
@@ -220,6 +228,13 @@ class Recorder:
             except Exception as error:  # the store still down, or worse: keep trying
                 if not isinstance(error, (StoreUnavailable, OSError)):
                     logger.exception("consent records: replaying the spool failed")
+                if self._closed.wait(self.retry_interval):
+                    with self._lock:
+                        self._replayer = None
+                    return
+                continue
+            if self.spool.held_elsewhere and not written:
+                # Another process is replaying: that says nothing of the store; look again.
                 if self._closed.wait(self.retry_interval):
                     with self._lock:
                         self._replayer = None

@@ -74,6 +74,8 @@ class Spool:
 
     def __init__(self, location: str) -> None:
         self.paths = spool_paths(location)
+        #: The last :meth:`replay` left a file that another process was replaying.
+        self.held_elsewhere = False
 
     @contextlib.contextmanager
     def _locked(self, path: Path) -> Iterator[int]:
@@ -143,6 +145,7 @@ class Spool:
         left by a crash, or by another process's replay, is replayed too unless that process
         still holds it."""
         written = 0
+        self.held_elsewhere = False
         for path in self.paths:
             self._set_aside(path)
             for replaying in sorted(path.parent.glob(path.name + ".*.replaying")):
@@ -166,7 +169,8 @@ class Spool:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                return 0  # another process replays it now
+                self.held_elsewhere = True  # another process replays it now
+                return 0
             if not replaying.exists():
                 return 0  # it finished that file before this one got the lock
             with open(descriptor, encoding="utf-8", errors="replace", closefd=False) as spooled:
