@@ -2,7 +2,7 @@
 
 python -m benchmarks                      # everything (about 5 minutes)
 python -m benchmarks --only asgi,wsgi     # a subset of: asgi, loopback, wsgi, django,
-                                          # memory, load, cookiedb
+                                          # memory, load, cookiedb, records
 python -m benchmarks --quick              # a few iterations of each, to check it runs
 python -m benchmarks --markdown out.md    # also write the tables as Markdown
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .targets import Target, evaluate, format_targets
 
-SECTIONS = ("asgi", "loopback", "wsgi", "django", "memory", "load", "cookiedb")
+SECTIONS = ("asgi", "loopback", "wsgi", "django", "memory", "load", "cookiedb", "records")
 
 
 def machine() -> str:
@@ -147,6 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         loaded_runs = load.run(args.requests, args.load_rounds)
         load_failed = load.failed(loaded_runs)
         emit(load.format_table(loaded_runs))
+    records_failed = False
+    if "records" in args.sections:
+        from . import records
+
+        recorded = records.run(200 if args.quick else 2_000)
+        records_failed = recorded["pages"][0] != 0
+        emit(records.format_tables(recorded))
     targets: list[Target] = evaluate(measured)
     if "load" in args.sections:
         targets += load.targets(loaded_runs)
@@ -156,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         args.markdown.write_text("\n".join(parts), encoding="utf-8")
     if load_failed:  # a 5xx or a refused connection is a failure, not a figure
         print("load: NOT met: connection errors, 5xx or failed checks (see above)", flush=True)
+        return 1
+    if records_failed:
+        print("records: NOT met: page views touched the record store", flush=True)
         return 1
     return 0
 

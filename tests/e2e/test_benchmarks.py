@@ -95,3 +95,10 @@ def test_the_cookie_classification_section_runs(tmp_path: Path) -> None:
     for case in ("warm: a name seen before", "first sight: a wildcard database name"):
         assert case in report
     assert "one-time load" in report
+
+
+def test_the_records_section_runs_and_page_views_never_touch_the_store(tmp_path: Path) -> None:
+    stdout, report = run_benchmarks("--only", "records", tmp_path=tmp_path)
+    assert "choices recorded per second" in stdout
+    assert "| SQLite |" in report
+    assert "Page views: 0 calls to the record store" in report

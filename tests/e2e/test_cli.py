@@ -53,7 +53,9 @@ def _check(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("command", ["demo", "keygen", "check", "stats", "audit"])
+@pytest.mark.parametrize(
+    "command", ["demo", "keygen", "check", "stats", "records", "report", "audit"]
+)
 def test_every_subcommand_has_help(command: str) -> None:
     done = subprocess.run([CONSENTKIT, command, "--help"], capture_output=True, text=True)
     assert done.returncode == 0

@@ -1,4 +1,5 @@
-"""The ``consentkit`` command: ``demo``, ``keygen``, ``check``, ``stats`` and ``audit``.
+"""The ``consentkit`` command: ``demo``, ``keygen``, ``check``, ``stats``, ``records``, ``report``
+and ``audit``.
 
 Each subcommand lives in a module of its own with ``add_arguments(parser)`` and
 ``run(args) -> int``; this module only dispatches.
@@ -21,6 +22,7 @@ SUBCOMMANDS = {
     "stats": "print the location statistics from a statistics SQLite file",
     "report": "write a self-contained HTML report of consent choices, visitors and cookies",
     "audit": "drive an ASGI or WSGI app in-process as three visitors and list every cookie it sets",
+    "records": "export, verify, erase or prune the consent records of a records= store",
 }
 
 
