@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Generator, MutableMapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from .consent_log import ConsentLog
+from .consent_log import ConsentLog, keep_choice_async
 from .core.endpoints import MAX_BODY, Response
 from .core.engine import Engine
 from .core.exchange import Exchange
@@ -125,13 +125,8 @@ class ConsentMiddleware:
     async def _answer(self, x: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _read_body(receive) if self.engine.reads_body(x) else None
         response = self.engine.answer(x, body)
-        record = response.record
-        if record is not None:
-            if self.engine.recorder is not None:  # committed (or spooled) off the loop
-                await self.engine.recorder.record_async(record)
-            if self.consent_log is not None:
-                # Off the loop's thread for a plain function; waits a bounded time.
-                await self.consent_log.deliver_async(record)
+        if response.record is not None:  # stored, then on_consent, before the answer goes
+            await keep_choice_async(self.engine.recorder, self.consent_log, response.record)
         if x.masks_after_withdrawal():
             _mask(scope, x)
         await send_response(response, send)

@@ -29,8 +29,12 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Generator
+from typing import TYPE_CHECKING
 
 from .consent import ConsentRecord
+
+if TYPE_CHECKING:
+    from .records.recorder import Recorder
 
 logger = logging.getLogger("consentkit")
 
@@ -201,3 +205,24 @@ def _report(record: ConsentRecord, reason: str, error: BaseException | None = No
         record_json(record),
         exc_info=error,
     )
+
+
+def keep_choice(recorder: Recorder | None, log: ConsentLog | None, record: ConsentRecord) -> None:
+    """What happens to a choice before its answer goes, in a worker thread (WSGI, Django's
+    sync mode): committed to the record store (or spooled) when ``records`` is set, then
+    handed to ``on_consent`` (:meth:`ConsentLog.deliver`)."""
+    if recorder is not None:
+        recorder.record(record)
+    if log is not None:
+        log.deliver(record)
+
+
+async def keep_choice_async(
+    recorder: Recorder | None, log: ConsentLog | None, record: ConsentRecord
+) -> None:
+    """:func:`keep_choice` on an event loop: the store is written off the loop, and a plain
+    ``on_consent`` runs in a worker thread (:meth:`ConsentLog.deliver_async`)."""
+    if recorder is not None:
+        await recorder.record_async(record)
+    if log is not None:
+        await log.deliver_async(record)

@@ -14,7 +14,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
-from .consent_log import ConsentLog
+from .consent_log import ConsentLog, keep_choice
 from .core.endpoints import MAX_BODY
 from .core.engine import Engine
 from .core.exchange import Exchange
@@ -97,12 +97,8 @@ class ConsentWSGIMiddleware:
     ) -> Iterable[bytes]:
         body = _read_body(environ) if self.engine.reads_body(x) else None
         response = self.engine.answer(x, body)
-        record = response.record
-        if record is not None:
-            if self.engine.recorder is not None:  # committed (or spooled) before replying
-                self.engine.recorder.record(record)
-            if self.consent_log is not None:
-                self.consent_log.deliver(record)  # in this worker thread, before replying
+        if response.record is not None:  # stored, then on_consent, before the answer goes
+            keep_choice(self.engine.recorder, self.consent_log, response.record)
         if x.masks_after_withdrawal():
             mask(environ, x)
         start_response(_status_line(response.status), _to_str(response.headers))

@@ -1,7 +1,9 @@
 """The Django settings of the tests (``DJANGO_SETTINGS_MODULE=tests.support.django_settings``):
 the behaviour table's site (:mod:`tests.support.django_site`) behind consentkit's Django
-middleware, configured like the other adapters (:data:`tests.support.apps.OPTIONS`)."""
+middleware, configured like the other adapters (:data:`tests.support.apps.OPTIONS`, and
+the behaviour table's record store)."""
 
+from tests.behaviour.helpers import RECORDS
 from tests.support.apps import OPTIONS
 
 SECRET_KEY = "django-ทดสอบ-not-secret-0123456789abcdefghij"
@@ -21,6 +23,6 @@ TEMPLATES = [
         },
     }
 ]
-CONSENTKIT = dict(OPTIONS)
+CONSENTKIT = {**OPTIONS, "records": str(RECORDS)}  # the same store as the other adapters
 USE_TZ = True
 WSGI_APPLICATION = None

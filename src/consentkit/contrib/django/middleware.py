@@ -27,7 +27,7 @@ from django.http import HttpResponse  # type: ignore[import-untyped]
 from django.utils.functional import SimpleLazyObject  # type: ignore[import-untyped]
 
 from ...asgi import masked_headers
-from ...consent_log import ConsentLog
+from ...consent_log import ConsentLog, keep_choice, keep_choice_async
 from ...core.endpoints import MAX_BODY, Response
 from ...core.engine import Engine
 from ...core.exchange import Exchange
@@ -82,8 +82,8 @@ class ConsentMiddleware:
             return self.get_response(request)
         if x.is_endpoint:
             response = self._answer(x, request)
-            if response.record is not None and self.consent_log is not None:
-                self.consent_log.deliver(response.record)
+            if response.record is not None:  # stored, then on_consent, before the answer
+                keep_choice(self.engine.recorder, self.consent_log, response.record)
             return self._endpoint_response(x, request, response)
         return self._rewritten(x, self.get_response(request))
 
@@ -93,8 +93,8 @@ class ConsentMiddleware:
             return await self.get_response(request)
         if x.is_endpoint:
             response = self._answer(x, request)
-            if response.record is not None and self.consent_log is not None:
-                await self.consent_log.deliver_async(response.record)
+            if response.record is not None:  # stored, then on_consent, before the answer
+                await keep_choice_async(self.engine.recorder, self.consent_log, response.record)
             return self._endpoint_response(x, request, response)
         response = await self.get_response(request)
         plan = self._plan(x, response)
