@@ -118,9 +118,13 @@ class ConsentMiddleware:
     async def _answer(self, x: Exchange, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _read_body(receive) if self.engine.reads_body(x) else None
         response = self.engine.answer(x, body)
-        if response.record is not None and self.consent_log is not None:
-            # Off the loop's thread for a plain function; waits a bounded time (consent_log).
-            await self.consent_log.deliver_async(response.record)
+        record = response.record
+        if record is not None:
+            if self.engine.recorder is not None:  # committed (or spooled) off the loop
+                await self.engine.recorder.record_async(record)
+            if self.consent_log is not None:
+                # Off the loop's thread for a plain function; waits a bounded time.
+                await self.consent_log.deliver_async(record)
         if x.masks_after_withdrawal():
             _mask(scope, x)
         await send_response(response, send)

@@ -9,6 +9,7 @@ Jinja.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import mimetypes
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from markupsafe import Markup, escape
 
 from .core.bounded import BoundedCache
 from .i18n import Catalogs
+from .records.store import ShownText
 
 if TYPE_CHECKING:
     from .consent import Consent
@@ -107,6 +109,8 @@ class BannerRenderer:
         )
         self.static_files = self._load_static()
         self._static_by_hashed = {f.hashed_name: f for f in self.static_files.values()}
+        #: What a visitor of each locale is shown (see :meth:`shown_text`), made on first use.
+        self._shown: dict[str, ShownText] = {}
         #: The banner per (locale, root path), cut at its per-request placeholders.
         self._banners: BoundedCache[tuple[str, str], _Spliced] = BoundedCache(
             self._render_banner, _BANNER_CACHE_SIZE
@@ -228,6 +232,41 @@ class BannerRenderer:
         )
         template = self.environment.get_template("consentkit/preferences.html")
         return template.render(context).encode("utf-8")
+
+    def shown_text(self, locale: str) -> ShownText:
+        """What a visitor choosing in ``locale`` was shown, for their consent record: the
+        banner's HTML, then the preferences page's (as an undecided visitor sees them, at the
+        site's root), with its SHA-256. Rendered once per locale."""
+        shown = self._shown.get(locale)
+        if shown is None:
+            from .consent import Consent
+
+            settings = self.settings
+            undecided = Consent(
+                decided=False,
+                granted=frozenset(),
+                required=frozenset(c.name for c in settings.categories if c.required),
+                gpc=False,
+                policy_version=settings.policy_version,
+            )
+            text = (
+                self.banner(locale, "", "/", None).decode("utf-8")
+                + "\n"
+                + self.preferences_page(locale, "", undecided, "/").decode("utf-8")
+            )
+            shown = ShownText(
+                sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                locale=locale,
+                policy_version=settings.policy_version,
+                first_shown=datetime.datetime.now(datetime.timezone.utc),
+                text=text,
+            )
+            self._shown[locale] = shown
+        return shown
+
+    def shown_sha256(self, locale: str) -> str:
+        """The SHA-256 of :meth:`shown_text` for ``locale``."""
+        return self.shown_text(locale).sha256
 
     def consent_mode_tag(self, root_path: str, granted: Iterable[str], nonce: str | None) -> str:
         """A ``<script>`` for the page's ``<head>``, before any Google tag: it sends Google

@@ -39,6 +39,10 @@ class ConsentRecord:
     decided_at: datetime.datetime
     gpc: bool
     locale: str
+    #: The optional categories not granted, in the configured order.
+    refused: tuple[str, ...] = ()
+    #: The SHA-256 of the banner and preferences text the visitor was shown (``records``).
+    banner_sha256: str = ""
 
 
 class Consent:
@@ -118,12 +122,16 @@ class Consent:
         return self._location  # type: ignore[no-any-return]
 
     def as_json(self, categories_order: tuple[str, ...]) -> dict[str, Any]:
-        """The contract's JSON view: ``decided``, ``granted``, ``policy_version``, ``gpc``."""
+        """The contract's JSON view: ``decided``, ``granted``, ``policy_version``, ``gpc``, and
+        the receipt: ``consent_id`` and ``decided_at`` (ISO 8601 UTC), ``null`` when undecided."""
+        decided_at = self.decided_at if self.decided else None
         return {
             "decided": self.decided,
             "granted": [name for name in categories_order if name in self.granted],
             "policy_version": self.policy_version,
             "gpc": self.gpc,
+            "consent_id": (self.consent_id or None) if self.decided else None,
+            "decided_at": decided_at.isoformat().replace("+00:00", "Z") if decided_at else None,
         }
 
     def __repr__(self) -> str:

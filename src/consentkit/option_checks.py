@@ -268,3 +268,43 @@ def check_ip_prefixes(value: Any) -> tuple[int, int]:
 def unchanged(value: Any) -> Any:
     """An option taken as given (``contact``)."""
     return value
+
+
+def check_records(value: Any) -> str | None:
+    """``records``: a path or ``sqlite:///path`` whose folder the server can create files in,
+    or a ``postgresql://`` URL (checked when the store opens), or ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, Path)):
+        raise ValueError(
+            f"records: {value!r} is not a path or URL; give a file path, sqlite:///path or "
+            "postgresql://user:password@host/database."
+        )
+    from .records.store import sqlite_path
+
+    path = sqlite_path(value)  # a ValueError saying what to write for an unknown scheme
+    if path is not None:
+        if path.is_dir():
+            raise ValueError(
+                f"records: {str(path)!r} is a folder; give the path of a file in it, such as "
+                f"{str(path / 'consent-records.sqlite3')!r}."
+            )
+        folder = path.parent
+        if not folder.is_dir():
+            raise ValueError(f"records: the folder of {str(path)!r} does not exist; create it.")
+        problem = _cannot_create_a_file_in(folder)
+        if problem:
+            raise ValueError(
+                f"records: cannot create a file in the folder {str(folder)!r} ({problem}); "
+                "let the server's user write there, or give a path in another folder."
+            )
+    return str(value)
+
+
+def check_retention_days(value: Any) -> int:
+    """``records_retention_days``: a whole number of days, at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"records_retention_days must be a whole number of days (at least 1), not {value!r}."
+        )
+    return value

@@ -33,6 +33,8 @@ from .option_checks import (
     check_policy_url,
     check_policy_version,
     check_prefix,
+    check_records,
+    check_retention_days,
     check_secret_keys,
     check_statistics,
     unchanged,
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     from .location.geo import Geolocator
 
 DEFAULT_MAX_AGE = 182 * 24 * 3600
+#: Three years: see docs/records.md, "Retention".
+DEFAULT_RECORDS_RETENTION_DAYS = 3 * 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +197,21 @@ OPTIONS: tuple[Option, ...] = (
         "records a choice.",
     ),
     Option(
+        "records",
+        None,
+        check_records,
+        "Where each choice is recorded, signed, before its response: a path or sqlite:///path "
+        "(embedded), or postgresql://... (many app instances).",
+    ),
+    Option(
+        "records_retention_days",
+        DEFAULT_RECORDS_RETENTION_DAYS,
+        check_retention_days,
+        "How long consentkit records prune keeps records, in days; the latest record of a "
+        "consent still in force is always kept.",
+        shown_default=f"{DEFAULT_RECORDS_RETENTION_DAYS} (3 years)",
+    ),
+    Option(
         "mask_client_ip",
         True,
         bool,
@@ -265,6 +284,8 @@ class Settings:
     statistics: Path | str | None
     contact: str | None
     on_consent: Callable[[ConsentRecord], object] | None
+    records: str | None
+    records_retention_days: int
     mask_client_ip: bool
     ip_prefixes: tuple[int, int]
 

@@ -94,8 +94,12 @@ class ConsentWSGIMiddleware:
     ) -> Iterable[bytes]:
         body = _read_body(environ) if self.engine.reads_body(x) else None
         response = self.engine.answer(x, body)
-        if response.record is not None and self.consent_log is not None:
-            self.consent_log.deliver(response.record)  # in this worker thread, before replying
+        record = response.record
+        if record is not None:
+            if self.engine.recorder is not None:  # committed (or spooled) before replying
+                self.engine.recorder.record(record)
+            if self.consent_log is not None:
+                self.consent_log.deliver(record)  # in this worker thread, before replying
         if x.masks_after_withdrawal():
             _mask(environ, x)
         start_response(_status_line(response.status), _to_str(response.headers))

@@ -33,12 +33,16 @@ def post_json_answer(client: Client) -> None:
         body=b"choice=save&categories=analytics&categories=location",
     )
     assert response.status == 200
-    assert json.loads(response.body) == {
+    answer = json.loads(response.body)
+    assert answer == {
         "decided": True,
         "granted": ["necessary", "analytics", "location"],
         "policy_version": "1",
         "gpc": False,
+        "consent_id": answer["consent_id"],
+        "decided_at": answer["decided_at"],
     }
+    assert len(answer["consent_id"]) == 16 and answer["decided_at"].endswith("Z")
     assert response.cookie_value("consentkit")
 
 
@@ -62,6 +66,8 @@ def get_reports_the_choice(client: Client) -> None:
         "granted": ["necessary"],
         "policy_version": "1",
         "gpc": False,
+        "consent_id": None,
+        "decided_at": None,
     }
     cookie = consent_cookie(client, "choice=save&categories=marketing")
     response = client.request("GET", "/_consent", headers=[cookie])

@@ -100,6 +100,8 @@ def test_a_failing_callback_is_retried_then_reported_with_the_whole_record(
         "decided_at": calls[0].decided_at.isoformat(),
         "gpc": False,
         "locale": "th",
+        "refused": ["functional", "location", "marketing"],
+        "banner_sha256": calls[0].banner_sha256,
     }
     retries = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [r.getMessage().split(" (attempt ")[1][:6] for r in retries] == ["1 of 3", "2 of 3"]

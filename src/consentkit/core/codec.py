@@ -55,9 +55,13 @@ class ConsentCodec:
             self._unsign, _VERIFIED_CACHE_SIZE
         )
 
-    def encode(self, granted: Iterable[str], policy_version: str) -> str:
-        """A freshly signed cookie value for this choice, with a new random consent id."""
-        consent_id = base64.urlsafe_b64encode(os.urandom(12)).decode("ascii")
+    def encode(
+        self, granted: Iterable[str], policy_version: str, consent_id: str | None = None
+    ) -> str:
+        """A freshly signed cookie value for this choice: with ``consent_id`` (the visitor's
+        earlier one, kept across changes and withdrawal), or a new random one."""
+        if not consent_id or not _is_consent_id(consent_id):
+            consent_id = new_consent_id()
         payload = "~".join((FORMAT_VERSION, consent_id, "+".join(granted), policy_version))
         return self._signer.sign(payload).decode("ascii")
 
@@ -99,6 +103,15 @@ class ConsentCodec:
         return _parse_payload(raw.decode("ascii", "replace"), int(timestamp.timestamp()))
 
 
+def new_consent_id() -> str:
+    """A random receipt code: 16 URL-safe characters (96 bits)."""
+    return base64.urlsafe_b64encode(os.urandom(12)).decode("ascii")
+
+
+def _is_consent_id(text: str) -> bool:
+    return len(text) <= 32 and text.isascii() and "~" not in text and text.isprintable()
+
+
 def claimed_categories(value: str) -> list[str]:
     """The categories a consent cookie value claims, WITHOUT verifying it: only for deciding
     that there is nothing to verify (a cookie that claims nothing grants nothing)."""
@@ -108,7 +121,8 @@ def claimed_categories(value: str) -> list[str]:
 
 def _parse_payload(raw: str, decided_at: int) -> StoredConsent | None:
     parts = raw.split("~", 3)
-    if len(parts) != 4 or parts[0] != FORMAT_VERSION or not parts[1]:
+    # An empty consent id is a choice without a receipt code: the next choice gets one.
+    if len(parts) != 4 or parts[0] != FORMAT_VERSION:
         return None
     granted = frozenset(name for name in parts[2].split("+") if name)
     return StoredConsent(parts[1], granted, parts[3], decided_at)

@@ -128,7 +128,9 @@ class Endpoints:
         if isinstance(parsed, str):
             return _error(x, 400, parsed)
         codec = self._engine.codec
-        value = codec.encode(parsed.granted(settings.optional_names), settings.policy_version)
+        value = codec.encode(
+            parsed.granted(settings.optional_names), settings.policy_version, self._kept_id(x)
+        )
         secure = x.secure
         name = ("__Host-" + settings.cookie_name) if secure else settings.cookie_name
         headers: Headers = [
@@ -149,8 +151,22 @@ class Endpoints:
         response.record = self._record(parsed.choice, consent, x.locale)
         return response
 
+    def _kept_id(self, x: Exchange) -> str | None:
+        """The visitor's consent id from their earlier choice, whatever its age or policy
+        version (any cookie value signed with the key), so a change keeps the receipt."""
+        stored = x.stored
+        if stored is not None:
+            return stored.consent_id
+        cookies = x.cookies
+        for value in cookies.https_values if x.secure else cookies.http_values:
+            earlier = self._engine.codec.verify(value)
+            if earlier is not None and earlier.consent_id:
+                return earlier.consent_id
+        return None
+
     def _record(self, choice: str, consent: Consent, locale: str) -> ConsentRecord:
-        """The record of a choice just made, for ``on_consent``."""
+        """The record of a choice just made, for the store and ``on_consent``."""
+        optional = self._settings.optional_names
         return ConsentRecord(
             consent_id=consent.consent_id or "",
             choice=choice,
@@ -159,6 +175,8 @@ class Endpoints:
             decided_at=consent.decided_at or datetime.datetime.now(datetime.timezone.utc),
             gpc=consent.gpc,
             locale=locale,
+            refused=tuple(name for name in optional if name not in consent.granted),
+            banner_sha256=self._engine.renderer.shown_sha256(locale),
         )
 
     def _preferences(self, x: Exchange, body: bytes | None) -> Response:

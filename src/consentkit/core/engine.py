@@ -25,6 +25,7 @@ from .snippets import Snippets
 
 if TYPE_CHECKING:
     from ..location.stats import LocationStatistics
+    from ..records.recorder import Recorder
 
 #: Distinct ``Cookie`` headers remembered.
 _COOKIE_HEADER_CACHE_SIZE = 1024
@@ -76,6 +77,13 @@ class Engine:
             from ..location.stats import open_statistics
 
             self.statistics = open_statistics(settings)
+        #: Records each choice in the ``records`` store (``None`` without one); the adapters
+        #: call it for an endpoint's answer that carries a record, never for a page.
+        self.recorder: Recorder | None = None
+        if settings.records is not None:
+            from ..records.recorder import open_recorder
+
+            self.recorder = open_recorder(settings, self.renderer.shown_text)
         self.endpoints = Endpoints(self)
         #: See :meth:`.endpoints.Endpoints.reads_body`.
         self.reads_body = self.endpoints.reads_body
@@ -85,9 +93,11 @@ class Engine:
         self.plan = Planner(self).plan
 
     def close(self) -> None:
-        """Flush and close what the engine holds open (the statistics store)."""
+        """Flush and close what the engine holds open (the statistics and record stores)."""
         if self.statistics is not None:
             self.statistics.close()
+        if self.recorder is not None:
+            self.recorder.close()
 
     def __repr__(self) -> str:
         return f"<consentkit Engine prefix={self.prefix!r}>"

@@ -123,7 +123,8 @@ class RecordSigner:
         self, row: ConsentRecordRow, kind: RowKind, now: datetime.datetime
     ) -> ConsentRecordRow:
         """The tombstone that replaces ``row``: its link kept, its content gone, sealed."""
-        seal = f"{self.key_id}:{_mac(self._key, kind, str(row.seq), row.signature, format_time(now))}"
+        mac = _mac(self._key, kind, str(row.seq), row.signature, format_time(now))
+        seal = f"{self.key_id}:{mac}"
         return dataclasses.replace(
             row,
             kind=kind,
@@ -232,7 +233,7 @@ def verify_chain(
     rows: Iterable[ConsentRecordRow], state: ChainState | None, signer: RecordSigner
 ) -> Verdict:
     """Check every row of a chain (in ``seq`` order) and its signed ends."""
-    if state is None or state.head_seq == 0 and not state.seal:
+    if state is None or (state.head_seq == 0 and not state.seal):
         for count, row in enumerate(rows, 1):
             return Verdict(False, count, row.seq, "rows without the chain's signed head")
         return Verdict(True, 0)

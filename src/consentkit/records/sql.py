@@ -172,7 +172,9 @@ class SQLRecordStore:
         with self._write() as connection:
             self._locked_state(connection)
             old = self._fetch_rows(
-                connection, "kind = 'record' AND recorded_at < ? ORDER BY seq", (format_time(before),)
+                connection,
+                "kind = 'record' AND recorded_at < ? ORDER BY seq",
+                (format_time(before),),
             )
             latest = {
                 consent_id: seq
@@ -183,8 +185,8 @@ class SQLRecordStore:
             }
             gone = 0
             for row in old:
-                in_force = latest.get(row.consent_id) == row.seq and row.recorded_at >= in_force_since
-                if not in_force:
+                is_latest = latest.get(row.consent_id) == row.seq
+                if not (is_latest and row.recorded_at >= in_force_since):
                     self._replace(connection, signer.tombstone(row, "pruned", now))
                     gone += 1
             self._compact(connection, signer)
@@ -213,9 +215,7 @@ class SQLRecordStore:
         ).fetchall()
         if not last_dropped:
             return
-        connection.execute(
-            self._sql("DELETE FROM consent_records WHERE seq < ?"), (new_start,)
-        )
+        connection.execute(self._sql("DELETE FROM consent_records WHERE seq < ?"), (new_start,))
         start = (new_start, last_dropped[0][0])
         self._save_state(
             connection, signer.seal_state(*start, state.head_seq, state.head_signature)
@@ -279,7 +279,7 @@ class SQLRecordStore:
         until: datetime.datetime | None = None,
     ) -> Iterator[ConsentRecordRow]:
         """The records (no tombstones), filtered, in chain order."""
-        where, params = " AND kind = 'record'", []
+        where, params = " AND kind = 'record'", list[str]()
         if consent_id is not None:
             where, params = where + " AND consent_id = ?", [*params, consent_id]
         if since is not None:

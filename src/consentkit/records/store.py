@@ -314,10 +314,13 @@ def open_store(url_or_path: str | Path, signer: RecordSigner | None = None) -> R
         from .sqlite import SQLiteRecordStore
 
         return SQLiteRecordStore(path, signer)
+    import importlib
+
     try:
-        from . import postgres
+        postgres = importlib.import_module("consentkit.records.postgres")
     except ImportError as error:
-        if getattr(error, "name", "") and "psycopg" not in str(error.name):
+        missing = error.name or ""
+        if missing and not missing.startswith(("psycopg", "consentkit.records.postgres")):
             raise
         raise ValueError(
             "records: a postgresql:// store needs psycopg; pip install 'consentkit[postgres]'"

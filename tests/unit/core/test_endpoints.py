@@ -99,7 +99,14 @@ def test_a_post_to_the_prefix_with_a_slash_reads_its_body(
 def test_get_reports_the_consent_as_json(engine: Engine, exchange: MakeExchange) -> None:
     response = engine.answer(exchange("GET", "/_consent", sec_gpc="1"), None)
     body = json.dumps(
-        {"decided": False, "granted": ["necessary"], "policy_version": "1", "gpc": True}
+        {
+            "decided": False,
+            "granted": ["necessary"],
+            "policy_version": "1",
+            "gpc": True,
+            "consent_id": None,
+            "decided_at": None,
+        }
     ).encode()
     assert response == Response(200, [*JSON_HEADERS, (b"content-length", b"%d" % len(body))], body)
 
@@ -110,12 +117,16 @@ def test_get_with_a_slash_and_a_decided_visitor(
     x = exchange("GET", "/_consent/", cookie=consent_cookie("marketing", "analytics"))
     response = engine.answer(x, None)
     assert response.status == 200
-    assert json.loads(response.body) == {
+    answer = json.loads(response.body)
+    assert answer == {
         "decided": True,
         "granted": ["necessary", "analytics", "marketing"],
         "policy_version": "1",
         "gpc": False,
+        "consent_id": x.consent.consent_id,
+        "decided_at": answer["decided_at"],
     }
+    assert answer["consent_id"] and answer["decided_at"].endswith("Z")
 
 
 @pytest.mark.parametrize("path", ["/_consent", "/_consent/preferences", "/_consent/ไม่มี"])
@@ -205,12 +216,15 @@ def test_post_with_gpc_refuses_marketing_at_once(engine: Engine, exchange: MakeE
 def test_post_with_json_accept_answers_json(engine: Engine, exchange: MakeExchange) -> None:
     x = choice_post(exchange, accept="application/json, text/plain")
     response = engine.answer(x, b"choice=save&categories=location&categories=functional")
+    answer = json.loads(response.body)
     body = json.dumps(
         {
             "decided": True,
             "granted": ["necessary", "functional", "location"],
             "policy_version": "1",
             "gpc": False,
+            "consent_id": answer["consent_id"],
+            "decided_at": answer["decided_at"],
         }
     ).encode()
     assert response.status == 200
@@ -302,8 +316,10 @@ def test_the_answer_carries_the_record_for_on_consent(
         decided_at=x.consent.decided_at,  # type: ignore[arg-type]
         gpc=True,
         locale="th",
+        refused=("functional", "location", "marketing"),  # marketing: refused by GPC
+        banner_sha256=engine.renderer.shown_sha256("th"),
     )
-    assert len(record.consent_id) == 16
+    assert len(record.consent_id) == 16 and len(record.banner_sha256) == 64
     utc = datetime.timezone.utc
     assert record.decided_at.tzinfo is utc
 
