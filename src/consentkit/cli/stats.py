@@ -1,5 +1,4 @@
-"""`consentkit stats STORE [--json]`: the location statistics of a statistics SQLite file (a
-path or ``sqlite:///path``) or of a PostgreSQL database (``postgresql://…``), read only.
+"""`consentkit stats PATH [--json]`: the location statistics of a statistics SQLite file.
 
 The table has one line per day and country (regions, where known, listed beside it); the
 visitors counted without a location (no ``location`` consent, or an unknown one) are the line
@@ -14,14 +13,11 @@ import sys
 from typing import Any
 
 from ..location.stats import StatisticsRow, read_statistics
-from ..postgresql import is_postgresql_url
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `consentkit stats`."""
-    parser.add_argument(
-        "path", metavar="STORE", help="the file or postgresql:// URL given as statistics=..."
-    )
+    parser.add_argument("path", metavar="PATH", help="the file given as statistics=... option")
     parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
 
 
@@ -57,18 +53,10 @@ def format_table(entries: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _read(store: str) -> list[StatisticsRow]:
-    if is_postgresql_url(store):
-        from ..location.stats_postgres import read_postgres_statistics
-
-        return read_postgres_statistics(store)
-    return read_statistics(store.removeprefix("sqlite:///"))
-
-
 def run(args: argparse.Namespace) -> int:
     """Print the statistics; 1 with a message when the file is missing or not statistics."""
     try:
-        rows = _read(args.path)
+        rows = read_statistics(args.path)
     except ValueError as error:
         print(f"consentkit stats: {error}", file=sys.stderr)
         return 1

@@ -183,10 +183,19 @@ def _row(day: str, country: str, region: str, views: int) -> StatisticsRow:
 
 
 def read_statistics(path: str | Path) -> list[StatisticsRow]:
-    """The rows of a statistics file, opened read-only (never created or changed).
+    """The rows of a statistics file (a path or ``sqlite:///path``) or PostgreSQL database (a
+    ``postgresql://`` URL), read only (never created or changed).
 
     A missing file or one that is not a statistics file is a ``ValueError`` saying so.
     """
+    from ..postgresql import is_postgresql_url
+
+    if is_postgresql_url(path):
+        from .stats_postgres import read_postgres_statistics
+
+        return read_postgres_statistics(str(path))
+    if isinstance(path, str):
+        path = path.removeprefix("sqlite:///")
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no statistics file at {str(path)!r}")
