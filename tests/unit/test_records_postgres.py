@@ -235,3 +235,18 @@ def test_an_unreadable_url_is_refused_at_start_up() -> None:
 
     with pytest.raises(ValueError, match="not a PostgreSQL URL"):
         ConsentMiddleware(lambda *a: None, secret_key=SECRET, records="postgresql://h/d?x=1")
+
+
+def test_reads_raise_store_unavailable_while_the_server_is_down(
+    postgresql_url: str, postgresql_cluster: Cluster
+) -> None:
+    # The spool's replay reads (is this record already there?) before it writes.
+    store = PostgresRecordStore(postgresql_url, SIGNER, timeout=1.0)
+    store.append(entry("ก"))
+    with postgresql_cluster.stopped():
+        with pytest.raises(StoreUnavailable):
+            store.latest("ก")
+        with pytest.raises(StoreUnavailable):
+            list(store.records())
+    assert store.latest("ก") is not None
+    store.close()

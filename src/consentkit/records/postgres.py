@@ -27,6 +27,7 @@ import contextlib
 import logging
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from ..postgresql import Pool, check_url, lock_key, unavailable_errors
@@ -81,11 +82,18 @@ class PostgresRecordStore(SQLRecordStore):
         self._creating_schema = False
         self._refused: str | None = None
 
-    def _connection(self) -> contextlib.AbstractContextManager[Any]:
-        """A pooled connection (autocommit); the tables created first if need be."""
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """A pooled connection (autocommit); the tables created first if need be. A server
+        that cannot be used now raises :class:`~.store.StoreUnavailable`, for reads too (the
+        spool's replay reads before it writes)."""
         if not self._schema_ready:
             self._ensure_schema()
-        return self._pool.connection()
+        try:
+            with self._pool.connection() as connection:
+                yield connection
+        except self.dialect.unavailable as error:
+            raise StoreUnavailable(f"{self.location}: {error}") from error
 
     def _ensure_schema(self) -> None:
         if self._schema_pid != os.getpid():  # a forked child: the lock may be held
