@@ -220,15 +220,18 @@ class BannerRenderer:
     ) -> bytes:
         """The full preferences page, showing the visitor's current choice."""
         context = self.context(locale, root_path)
-        decided_on = None
+        decided_on = decided_time = None
         if consent.decided_at is not None:
-            decided_on = self.catalogs.format_date(consent.decided_at.date(), locale)
+            decided_at = consent.decided_at.astimezone(datetime.timezone.utc)
+            decided_on = self.catalogs.format_date(decided_at.date(), locale)
+            decided_time = decided_at.strftime("%H:%M")
         context.update(
             next=next_path,
             next_q=_query_value(next_path),
             nonce=Markup(_nonce_attr(nonce).decode("utf-8")),
             consent=consent,
             decided_on=decided_on,
+            decided_time=decided_time,
         )
         template = self.environment.get_template("consentkit/preferences.html")
         return template.render(context).encode("utf-8")

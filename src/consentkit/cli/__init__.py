@@ -1,4 +1,4 @@
-"""The ``consentkit`` command: ``demo``, ``keygen``, ``check`` and ``stats``.
+"""The ``consentkit`` command: ``demo``, ``keygen``, ``check``, ``stats`` and ``records``.
 
 Each subcommand lives in a module of its own with ``add_arguments(parser)`` and
 ``run(args) -> int``; this module only dispatches.
@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "keygen": "print a new random secret key",
     "check": "report what a visitor without consent receives from a page of a running site",
     "stats": "print the location statistics from a statistics SQLite file",
+    "records": "export, verify, erase or prune the consent records of a records= store",
 }
 
 

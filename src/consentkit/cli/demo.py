@@ -1,7 +1,9 @@
 """``consentkit demo``: serve the demo site on localhost, in Thai and English.
 
 The site runs with an embedded configuration and a secret key generated for this run (so every
-consent given is forgotten when it stops). Needs the ``demo`` extra (uvicorn).
+consent given is forgotten when it stops). Each choice is recorded in an embedded SQLite file,
+a temporary one unless ``--records PATH`` is given, so the preferences page shows the receipt
+and ``consentkit records export`` works on it. Needs the ``demo`` extra (uvicorn).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import argparse
 import secrets
 import socket
 import sys
+import tempfile
+from pathlib import Path
 
 from ._extras import MissingExtra, report_missing, require
 
@@ -20,6 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    parser.add_argument(
+        "--records",
+        metavar="PATH",
+        help="the SQLite file to record choices in (default: a new temporary one)",
+    )
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -51,10 +60,20 @@ def run(args: argparse.Namespace) -> int:
         return 1
     from ..demo import build_app
 
-    app = build_app(secrets.token_urlsafe(32))
+    records = args.records
+    if records is None:
+        records = str(Path(tempfile.mkdtemp(prefix="consentkit-demo-")) / "records.sqlite3")
+    secret_key = secrets.token_urlsafe(32)
+    try:
+        app = build_app(secret_key, records=records)
+    except ValueError as error:
+        print(f"consentkit demo: {error}", file=sys.stderr)
+        return 1
     host = f"[{args.host}]" if ":" in args.host else args.host
     print("consentkit demo: generated a fresh secret key for this run;")
     print("  consents given here are forgotten when the demo stops.")
+    print(f"  Choices are recorded in {records}")
+    print(f"  (see them: consentkit records export {records})")
     print("  The banner speaks Thai and English (switch at the top of each page).")
     print(f"Open http://{host}:{args.port}/  (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
