@@ -100,11 +100,19 @@ class Spool:
         raise error
 
     def pending(self) -> bool:
-        """Whether a spool file holds anything."""
+        """Whether a spool file holds anything (read under a shared lock: a replay that is
+        rewriting the file is waited for, never seen empty half-way)."""
         for path in self.paths:
-            with contextlib.suppress(OSError):
-                if path.stat().st_size > 0:
+            try:
+                descriptor = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_SH)
+                if os.fstat(descriptor).st_size > 0:
                     return True
+            finally:
+                os.close(descriptor)
         return False
 
     def replay(self, store: RecordStore) -> int:

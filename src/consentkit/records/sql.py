@@ -46,6 +46,9 @@ class Dialect:
     lock_head: str
     #: Exceptions that mean the store cannot take a write now.
     unavailable: tuple[type[BaseException], ...]
+    #: The exception of a unique index refusing a row (an entry already stored); checked
+    #: before ``unavailable``.
+    duplicate: tuple[type[BaseException], ...] = ()
 
 
 _COLUMNS = ", ".join(RECORD_COLUMNS)
@@ -119,7 +122,18 @@ class SQLRecordStore:
     # -- writes -------------------------------------------------------------------------------
 
     def append(self, entry: RecordEntry) -> ConsentRecordRow:
-        """Sign ``entry`` after the chain's head and commit it."""
+        """Sign ``entry`` after the chain's head and commit it (once: see the protocol)."""
+        try:
+            return self._append(entry)
+        except StoreUnavailable as error:
+            if not isinstance(error.__cause__, self.dialect.duplicate):
+                raise
+        for row in self.records(consent_id=entry.consent_id, since=entry.recorded_at):
+            if row.recorded_at == entry.recorded_at:
+                return row
+        raise StoreUnavailable(f"{self.location}: a duplicate that cannot be read back")
+
+    def _append(self, entry: RecordEntry) -> ConsentRecordRow:
         signer = self._require_signer()
         with self._write() as connection:
             state = self._locked_state(connection)

@@ -28,6 +28,7 @@ SQLITE = Dialect(
     begin_write="BEGIN IMMEDIATE",
     lock_head="",  # BEGIN IMMEDIATE already holds the database's write lock
     unavailable=(sqlite3.OperationalError, sqlite3.DatabaseError),
+    duplicate=(sqlite3.IntegrityError,),
 )
 
 
@@ -91,6 +92,8 @@ class SQLiteRecordStore(SQLRecordStore):
             self._local.connection = connection
         try:
             yield connection
+        except sqlite3.IntegrityError:
+            raise
         except sqlite3.DatabaseError:
             # A broken connection (disk gone, file replaced): start afresh next time.
             self._local.connection = None

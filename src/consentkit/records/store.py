@@ -64,6 +64,10 @@ SCHEMA: tuple[str, ...] = (
 )""",
     "CREATE INDEX IF NOT EXISTS consent_records_by_id ON consent_records (consent_id, seq)",
     "CREATE INDEX IF NOT EXISTS consent_records_by_time ON consent_records (recorded_at)",
+    # A choice is recorded once: a spooled record replayed after its slow write did commit
+    # after all (in this process or another) is refused here, not written twice.
+    "CREATE UNIQUE INDEX IF NOT EXISTS consent_records_once "
+    "ON consent_records (consent_id, recorded_at) WHERE kind = 'record'",
     """CREATE TABLE IF NOT EXISTS shown_texts (
     sha256         TEXT PRIMARY KEY,     -- hex SHA-256 of text's UTF-8
     locale         TEXT NOT NULL,
@@ -206,7 +210,9 @@ class RecordStore(Protocol):
     location: str
 
     def append(self, entry: RecordEntry) -> ConsentRecordRow:
-        """Sign ``entry``, link it after the chain's head and commit it, in one transaction."""
+        """Sign ``entry``, link it after the chain's head and commit it, in one transaction.
+        An entry already stored (same consent id and time) is not stored again: the stored
+        row is returned."""
         ...
 
     def add_shown_text(self, text: ShownText) -> None:
