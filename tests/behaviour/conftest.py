@@ -12,19 +12,20 @@ from consentkit import ConsentMiddleware, ConsentWSGIMiddleware
 from ..support.apps import OPTIONS, asgi_app, wsgi_app
 from ..support.harness import AsgiClient, Client, HttpClient, WsgiClient
 from ..support.servers import serve_asgi, serve_wsgi
+from .helpers import RECORDS
 from .table import ADAPTERS, untested
 
 
 @pytest.fixture(scope="session")
 def asgi_site() -> ConsentMiddleware:
     """The raw ASGI site wrapped in ``ConsentMiddleware``."""
-    return ConsentMiddleware(asgi_app, **OPTIONS)
+    return ConsentMiddleware(asgi_app, **OPTIONS, records=str(RECORDS))
 
 
 @pytest.fixture(scope="session")
 def wsgi_site() -> ConsentWSGIMiddleware:
     """The raw WSGI site wrapped in ``ConsentWSGIMiddleware``."""
-    return ConsentWSGIMiddleware(wsgi_app, **OPTIONS)
+    return ConsentWSGIMiddleware(wsgi_app, **OPTIONS, records=str(RECORDS))
 
 
 @pytest.fixture(scope="session")

@@ -1,11 +1,20 @@
 """The behaviour table's helpers: a choice posted as the banner posts it, the consent cookie
-it sets, what the handler sees, and reading ``Vary`` and ``Set-Cookie``."""
+it sets, what the handler sees, reading ``Vary`` and ``Set-Cookie``, and the record store the
+table's sites record choices in (:data:`RECORDS`)."""
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 from ..support.harness import Client, Result
+
+#: The SQLite record store of the table's sites (``records=``), one for the session.
+RECORDS = Path(tempfile.mkdtemp(prefix="consentkit-behaviour-")) / "บันทึกความยินยอม.sqlite3"
+atexit.register(shutil.rmtree, RECORDS.parent, True)
 
 GATED = ("_ga", "_ga_ABC123", "_gid", "_fbp")
 FORM = ("Content-Type", "application/x-www-form-urlencoded")

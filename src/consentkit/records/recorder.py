@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime
 import logging
 import os
 import threading
@@ -82,11 +83,12 @@ class Recorder:
     # -- the adapters' calls ----------------------------------------------------------------
 
     def entry(self, record: ConsentRecord) -> RecordEntry:
-        """The entry of a choice the core made."""
+        """The entry of a choice the core made, at the server's time to the microsecond (the
+        cookie's time has whole seconds: two choices in a second are two records)."""
         granted = set(record.granted)
         return RecordEntry(
             consent_id=record.consent_id,
-            recorded_at=record.decided_at,
+            recorded_at=datetime.datetime.now(datetime.timezone.utc),
             choice=record.choice,
             granted=record.granted,
             refused=tuple(name for name in self._optional if name not in granted),
