@@ -250,3 +250,12 @@ def test_reads_raise_store_unavailable_while_the_server_is_down(
             list(store.records())
     assert store.latest("ก") is not None
     store.close()
+
+
+def test_an_entry_already_stored_is_not_stored_again(store: RecordStore) -> None:
+    # A spooled record replayed after its slow write did commit after all.
+    first = store.append(entry("ก"))
+    assert store.append(entry("ก")) == first
+    store.append(entry("ข"))
+    assert [r.seq for r in store.records()] == [1, 2]
+    assert verify_chain(store.chain(), store.chain_state(), SIGNER).ok

@@ -30,6 +30,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
+
 from ..postgresql import Pool, check_url, lock_key, unavailable_errors
 from .signing import RecordSigner
 from .sql import Dialect, SQLRecordStore
@@ -49,7 +51,10 @@ POSTGRES = Dialect(
     placeholder="%s",
     begin_write=f"BEGIN; SELECT pg_advisory_xact_lock({CHAIN_LOCK})",
     lock_head=" FOR UPDATE",
-    unavailable=unavailable_errors(),
+    # A unique index refusing a row is wrapped like an outage (so ``append`` sees it as the
+    # cause of StoreUnavailable) and then recognised as an entry already stored.
+    unavailable=(*unavailable_errors(), psycopg.errors.UniqueViolation),
+    duplicate=(psycopg.errors.UniqueViolation,),
 )
 
 
