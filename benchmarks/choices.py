@@ -29,10 +29,8 @@ from typing import Any
 
 from .loopback import ROOT, serving
 
-#: This module as the servers import it (``__name__`` is ``__main__`` under ``-m``).
-MODULE = "benchmarks.choices"
-SECRET = "กุญแจ-benchmark-0123456789abcdef"
-PAGE = "<!doctype html><html lang='th'><body><p>สวัสดี</p></body></html>".encode()
+#: The sites the servers run (tests/support/records_site.py).
+SITE = "tests.support.records_site"
 BODY = b"choice=accept_all"
 HEADERS = {
     "Content-Type": "application/x-www-form-urlencoded",
@@ -41,40 +39,17 @@ HEADERS = {
 }
 
 
-def asgi_site() -> Any:
-    """The ASGI app uvicorn runs (``--factory``): a page behind the middleware."""
-    from consentkit import ConsentMiddleware
-
-    async def page(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        headers = [(b"content-type", b"text/html; charset=utf-8")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": PAGE})
-
-    return ConsentMiddleware(page, secret_key=SECRET, records=os.environ["BENCH_RECORDS"])
-
-
-def wsgi_site() -> Any:
-    """The WSGI app gunicorn runs: the same page."""
-    from consentkit import ConsentWSGIMiddleware
-
-    def page(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-        return [PAGE]
-
-    return ConsentWSGIMiddleware(page, secret_key=SECRET, records=os.environ["BENCH_RECORDS"])
-
-
 def _gunicorn(workers: int) -> Callable[[int], list[str]]:
     return lambda port: [
         *(sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class"),
         *("sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
-        f"{MODULE}:wsgi_site()",
+        f"{SITE}:wsgi_site()",
     ]
 
 
 def _uvicorn(workers: int) -> Callable[[int], list[str]]:
     return lambda port: [
-        *(sys.executable, "-m", "uvicorn", "--factory", f"{MODULE}:asgi_site"),
+        *(sys.executable, "-m", "uvicorn", "--factory", f"{SITE}:asgi_site"),
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
         *("--no-access-log", "--log-level", "warning"),
     ]
@@ -126,6 +101,7 @@ def recorded(location: str) -> tuple[int, bool]:
     """How many records the store holds, and whether its chain verifies."""
     from consentkit.records.signing import RecordSigner, verify_chain
     from consentkit.records.store import open_store
+    from tests.support.records_site import SECRET
 
     signer = RecordSigner(SECRET)
     store = open_store(location, signer)
@@ -140,7 +116,9 @@ def run_case(
     server: str, location: str, workers: int, clients: int, seconds: float
 ) -> dict[str, Any]:
     """One server on one store: the figures of :func:`load`, then what the store holds."""
-    os.environ["BENCH_RECORDS"] = location
+    from tests.support.records_site import STORE_VARIABLE
+
+    os.environ[STORE_VARIABLE] = location
     with serving({server: SERVERS[server](workers)}) as ports:
         load(ports[server], clients, min(1.0, seconds))  # every worker connected and warm
         before, _ = recorded(location)

@@ -20,6 +20,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .records.store import describe
+
 if TYPE_CHECKING:
     import psycopg
     import psycopg_pool
@@ -35,15 +37,6 @@ CONNECT_TIMEOUT = 5
 def is_postgresql_url(value: object) -> bool:
     """Whether a ``records``/``statistics`` value names a PostgreSQL database."""
     return isinstance(value, str) and value.startswith(SCHEMES)
-
-
-def describe(url: str) -> str:
-    """``url`` fit for a message or a log line: its password replaced by ``***``."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not sep or not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.partition(':')[0]}:***@{host}"
 
 
 def check_url(option: str, url: str) -> str:

@@ -11,7 +11,6 @@ printed (``pytest -s``).
 from __future__ import annotations
 
 import itertools
-import os
 import sys
 import threading
 import time
@@ -19,11 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
+from ..support import records_site
 from ..support.postgres import Cluster
 from ..support.servers import free_port, serve_command
 
@@ -32,8 +31,6 @@ psycopg = pytest.importorskip("psycopg")
 from consentkit.records.signing import RecordSigner, verify_chain  # noqa: E402
 from consentkit.records.store import open_store  # noqa: E402
 
-SECRET = "กุญแจ-outage-0123456789abcdef"
-PAGE = "<!doctype html><html lang='th'><body><p>สวัสดี</p></body></html>".encode()
 CHOICES = ({"choice": "accept_all"}, {"choice": "reject_all"}, {"choice": "save"})
 #: The outage lasts at least this many seconds, and until this many choices were answered
 #: during it; as many are answered before it and after it.
@@ -46,32 +43,12 @@ GUNICORN_WORKERS = 3
 DRAIN = 30.0
 
 
-def asgi_site() -> Any:
-    """The ASGI app the server runs (``--factory``): a page behind the middleware."""
-    from consentkit import ConsentMiddleware
-
-    async def page(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        headers = [(b"content-type", b"text/html; charset=utf-8")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": PAGE})
-
-    return ConsentMiddleware(page, secret_key=SECRET, records=os.environ["TEST_RECORDS"])
-
-
-def wsgi_site() -> Any:
-    """The WSGI app gunicorn runs: the same page."""
-    from consentkit import ConsentWSGIMiddleware
-
-    def page(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-        return [PAGE]
-
-    return ConsentWSGIMiddleware(page, secret_key=SECRET, records=os.environ["TEST_RECORDS"])
+SITE = records_site.__name__
 
 
 def _uvicorn(port: int) -> list[str]:
     return [
-        *(sys.executable, "-m", "uvicorn", "--factory", f"{__name__}:asgi_site"),
+        *(sys.executable, "-m", "uvicorn", "--factory", f"{SITE}:asgi_site"),
         "--host",
         "127.0.0.1",
         "--port",
@@ -87,7 +64,7 @@ def _gunicorn(port: int) -> list[str]:
         "sync",
         "--bind",
         f"127.0.0.1:{port}",
-        f"{__name__}:wsgi_site()",
+        f"{SITE}:wsgi_site()",
     ]
 
 
@@ -169,7 +146,7 @@ def test_every_answered_choice_is_recorded_across_a_postgresql_outage(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("TEST_RECORDS", postgresql_url)
+    monkeypatch.setenv(records_site.STORE_VARIABLE, postgresql_url)
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the spool of a URL store: this test's own
     port = free_port()
     log = tmp_path / f"{server}.log"
@@ -201,8 +178,8 @@ def test_every_answered_choice_is_recorded_across_a_postgresql_outage(
     assert not stream.failures, stream.failures[:5]
     assert not lost
     assert len(recorded) == len(set(recorded)) == len(answered)  # each once
-    store = open_store(postgresql_url, RecordSigner(SECRET))
-    verdict = verify_chain(store.chain(), store.chain_state(), RecordSigner(SECRET))
+    store = open_store(postgresql_url, RecordSigner(records_site.SECRET))
+    verdict = verify_chain(store.chain(), store.chain_state(), RecordSigner(records_site.SECRET))
     store.close()
     assert verdict.ok, verdict.reason
     text = log.read_text(errors="replace")

@@ -21,14 +21,8 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from ..postgresql import (
-    CONNECTION_TIMEOUT,
-    Pool,
-    check_url,
-    describe,
-    schema_lock,
-    unavailable_errors,
-)
+from ..postgresql import CONNECTION_TIMEOUT, Pool, check_url, schema_lock, unavailable_errors
+from ..records.store import describe
 from .stats import Key, StatisticsRow
 
 SCHEMA_VERSION = 1
