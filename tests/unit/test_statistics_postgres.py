@@ -262,3 +262,15 @@ def test_stats_of_a_database_without_statistics_is_a_clear_error(postgresql_url:
         assert connection.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
         ).fetchone() == (0,)
+
+
+def test_the_statistics_option_takes_an_sqlite_url_too(tmp_path: Path) -> None:
+    from consentkit import ConsentMiddleware
+    from consentkit.location.stats import SQLiteStatisticsStore, read_statistics
+
+    path = tmp_path / "สถิติ.sqlite3"
+    app = ConsentMiddleware(lambda *a: None, secret_key=SECRET, statistics=f"sqlite:///{path}")
+    assert isinstance(app.engine.statistics.store, SQLiteStatisticsStore)
+    app.engine.statistics.record(seen("TH"))
+    app.engine.close()
+    assert read_statistics(f"sqlite:///{path}") == [StatisticsRow(TODAY, "TH", None, 1)]
