@@ -14,6 +14,7 @@ wait and then find them.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import zlib
@@ -67,6 +68,25 @@ def unavailable_errors() -> tuple[type[BaseException], ...]:
     import psycopg_pool
 
     return (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout)
+
+
+#: The prefix of the names of consentkit's pools.
+POOL_PREFIX = "consentkit-"
+
+
+class QuietPoolRetries(logging.Filter):
+    """Drops psycopg_pool's warning for each failed connection attempt of consentkit's own
+    pools (a line every second or so while the server is down): the stores log an outage once,
+    and its end. Other pools' lines pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Whether the line is logged."""
+        args = record.args
+        ours = isinstance(args, tuple) and bool(args) and str(args[0]).startswith(POOL_PREFIX)
+        return not (ours and record.levelno <= logging.WARNING)
+
+
+logging.getLogger("psycopg.pool").addFilter(QuietPoolRetries())
 
 
 def lock_key(name: str) -> int:
@@ -146,7 +166,7 @@ class Pool:
             max_size=self._max_size,
             timeout=self.timeout,
             check=psycopg_pool.ConnectionPool.check_connection,
-            name=f"consentkit-{self.name}",
+            name=f"{POOL_PREFIX}{self.name}",
             open=False,
         )
         pool.open(wait=False)

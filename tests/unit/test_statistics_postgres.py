@@ -154,6 +154,7 @@ def test_counts_wait_while_the_server_is_down_and_are_written_when_it_is_back(
         assert recorder.failing
     outage = [r for r in caplog.records if "could not write" in r.getMessage()]
     assert len(outage) == 1, caplog.text  # once per outage, not per flush
+    assert "error connecting in 'consentkit-" not in caplog.text  # nor per pool attempt
     recorder.record(seen("TH", "TH-50"))
     with caplog.at_level(logging.WARNING, "consentkit.statistics"):
         recorder.close()
