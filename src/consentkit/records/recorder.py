@@ -217,8 +217,12 @@ class Recorder:
         while True:
             try:
                 written = self.spool.replay(self.store)
-            except (StoreUnavailable, OSError):
+            except Exception as error:  # the store still down, or worse: keep trying
+                if not isinstance(error, (StoreUnavailable, OSError)):
+                    logger.exception("consent records: replaying the spool failed")
                 if self._closed.wait(self.retry_interval):
+                    with self._lock:
+                        self._replayer = None
                     return
                 continue
             with self._lock:

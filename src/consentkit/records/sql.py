@@ -85,16 +85,25 @@ class SQLRecordStore:
                 connection.execute(self.dialect.begin_write)
                 try:
                     yield connection
+                    connection.execute("COMMIT")
                 except BaseException:
                     with contextlib.suppress(*self.dialect.unavailable):
                         connection.execute("ROLLBACK")
                     raise
-                connection.execute("COMMIT")
+        except self.dialect.unavailable as error:
+            raise StoreUnavailable(f"{self.location}: {error}") from error
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """A connection for reads; an unavailable store raises :class:`StoreUnavailable`."""
+        try:
+            with self._connection() as connection:
+                yield connection
         except self.dialect.unavailable as error:
             raise StoreUnavailable(f"{self.location}: {error}") from error
 
     def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._connection() as connection:
+        with self._reading() as connection:
             return list(connection.execute(self._sql(query), params).fetchall())
 
     def _require_signer(self) -> RecordSigner:
@@ -276,7 +285,7 @@ class SQLRecordStore:
     def _batches(self, where: str, params: tuple[Any, ...]) -> Iterator[ConsentRecordRow]:
         after = 0
         while True:
-            with self._connection() as connection:
+            with self._reading() as connection:
                 rows = self._fetch_rows(
                     connection, f"seq > ?{where} ORDER BY seq LIMIT {BATCH}", (after, *params)
                 )
@@ -304,7 +313,7 @@ class SQLRecordStore:
 
     def latest(self, consent_id: str) -> ConsentRecordRow | None:
         """The last record of ``consent_id``."""
-        with self._connection() as connection:
+        with self._reading() as connection:
             rows = self._fetch_rows(
                 connection,
                 "kind = 'record' AND consent_id = ? ORDER BY seq DESC LIMIT 1",
@@ -318,7 +327,7 @@ class SQLRecordStore:
 
     def chain_state(self) -> ChainState | None:
         """The signed ends of the chain."""
-        with self._connection() as connection:
+        with self._reading() as connection:
             return self._state_of(connection)
 
     def shown_text(self, sha256: str) -> ShownText | None:

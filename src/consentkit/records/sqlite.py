@@ -22,6 +22,8 @@ from .sql import Dialect, SQLRecordStore
 
 #: Seconds a write waits for another writer (another worker process) to finish.
 BUSY_TIMEOUT = 5.0
+#: Bytes the write-ahead log is cut back to after a checkpoint.
+WAL_LIMIT = 1 << 20
 
 SQLITE = Dialect(
     placeholder="?",
@@ -69,6 +71,9 @@ class SQLiteRecordStore(SQLRecordStore):
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=FULL")  # a committed record survives a crash
+            # The WAL is truncated back to this after a checkpoint: a nearly full disk is not
+            # kept full by a WAL that grew once.
+            connection.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         except sqlite3.Error:
             connection.close()
             raise
@@ -94,7 +99,12 @@ class SQLiteRecordStore(SQLRecordStore):
             yield connection
         except sqlite3.IntegrityError:
             raise
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as error:
+            if "full" in str(error):
+                # The WAL holds pages a checkpoint can give back to the disk once there is
+                # room: otherwise a store that filled its disk stays full for good.
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             # A broken connection (disk gone, file replaced): start afresh next time.
             self._local.connection = None
             with contextlib.suppress(sqlite3.Error):
