@@ -29,8 +29,8 @@ from typing import Any
 
 from .loopback import ROOT, serving
 
-#: The sites the servers run (tests/support/records_site.py).
-SITE = "tests.support.records_site"
+#: The sites the servers run (tests/support/records_sites.py, the records fault tests').
+SITE = "tests.support.records_sites"
 BODY = b"choice=accept_all"
 HEADERS = {
     "Content-Type": "application/x-www-form-urlencoded",
@@ -43,13 +43,13 @@ def _gunicorn(workers: int) -> Callable[[int], list[str]]:
     return lambda port: [
         *(sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class"),
         *("sync", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"),
-        f"{SITE}:wsgi_site()",
+        f"{SITE}:wsgi",
     ]
 
 
 def _uvicorn(workers: int) -> Callable[[int], list[str]]:
     return lambda port: [
-        *(sys.executable, "-m", "uvicorn", "--factory", f"{SITE}:asgi_site"),
+        *(sys.executable, "-m", "uvicorn", f"{SITE}:asgi"),
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
         *("--no-access-log", "--log-level", "warning"),
     ]
@@ -101,9 +101,9 @@ def recorded(location: str) -> tuple[int, bool]:
     """How many records the store holds, and whether its chain verifies."""
     from consentkit.records.signing import RecordSigner, verify_chain
     from consentkit.records.store import open_store
-    from tests.support.records_site import SECRET
+    from tests.support.apps import OPTIONS
 
-    signer = RecordSigner(SECRET)
+    signer = RecordSigner(OPTIONS["secret_key"])
     store = open_store(location, signer)
     try:
         count = sum(1 for _ in store.records())
@@ -116,9 +116,7 @@ def run_case(
     server: str, location: str, workers: int, clients: int, seconds: float
 ) -> dict[str, Any]:
     """One server on one store: the figures of :func:`load`, then what the store holds."""
-    from tests.support.records_site import STORE_VARIABLE
-
-    os.environ[STORE_VARIABLE] = location
+    os.environ["CONSENTKIT_TEST_RECORDS"] = location
     with serving({server: SERVERS[server](workers)}) as ports:
         load(ports[server], clients, min(1.0, seconds))  # every worker connected and warm
         before, _ = recorded(location)

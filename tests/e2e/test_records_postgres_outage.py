@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ..support import records_site
+from ..support.apps import OPTIONS
 from ..support.postgres import Cluster
 from ..support.servers import free_port, serve_command
 
@@ -43,12 +43,14 @@ GUNICORN_WORKERS = 3
 DRAIN = 30.0
 
 
-SITE = records_site.__name__
+#: The sites the records fault tests serve (``$CONSENTKIT_TEST_RECORDS`` is the store).
+SITE = "tests.support.records_sites"
+SIGNER = RecordSigner(OPTIONS["secret_key"])
 
 
 def _uvicorn(port: int) -> list[str]:
     return [
-        *(sys.executable, "-m", "uvicorn", "--factory", f"{SITE}:asgi_site"),
+        *(sys.executable, "-m", "uvicorn", f"{SITE}:asgi"),
         "--host",
         "127.0.0.1",
         "--port",
@@ -64,7 +66,7 @@ def _gunicorn(port: int) -> list[str]:
         "sync",
         "--bind",
         f"127.0.0.1:{port}",
-        f"{SITE}:wsgi_site()",
+        f"{SITE}:wsgi",
     ]
 
 
@@ -146,7 +148,7 @@ def test_every_answered_choice_is_recorded_across_a_postgresql_outage(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv(records_site.STORE_VARIABLE, postgresql_url)
+    monkeypatch.setenv("CONSENTKIT_TEST_RECORDS", postgresql_url)
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the spool of a URL store: this test's own
     port = free_port()
     log = tmp_path / f"{server}.log"
@@ -178,8 +180,8 @@ def test_every_answered_choice_is_recorded_across_a_postgresql_outage(
     assert not stream.failures, stream.failures[:5]
     assert not lost
     assert len(recorded) == len(set(recorded)) == len(answered)  # each once
-    store = open_store(postgresql_url, RecordSigner(records_site.SECRET))
-    verdict = verify_chain(store.chain(), store.chain_state(), RecordSigner(records_site.SECRET))
+    store = open_store(postgresql_url, SIGNER)
+    verdict = verify_chain(store.chain(), store.chain_state(), SIGNER)
     store.close()
     assert verdict.ok, verdict.reason
     text = log.read_text(errors="replace")
