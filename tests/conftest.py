@@ -51,3 +51,7 @@ def unwritable_folder(tmp_path: Path) -> Iterator[Path]:
         pytest.skip("no folder here refuses this user a new file")
     finally:
         folder.chmod(0o700)
+
+
+# The PostgreSQL fixtures: postgresql_cluster (one throw-away server), postgresql_url.
+pytest_plugins = ["tests.support.postgres_fixtures"]

@@ -186,11 +186,23 @@ def check_geolocator(value: Any) -> Geolocator | None:
     return resolve_geolocator(value)
 
 
-def check_statistics(value: Any) -> Path | None:
+def check_statistics(value: Any) -> Path | str | None:
     """``statistics``: the path of a file in a folder the server can create files in (SQLite
-    creates the file, and its journal beside it), or ``None``."""
+    creates the file, and its journal beside it), or ``sqlite:///`` and that path; a
+    ``postgresql://`` URL psycopg can read (kept as the string); or ``None``."""
     if value is None:
         return None
+    from .postgresql import check_url, is_postgresql_url
+
+    if is_postgresql_url(value):
+        return check_url("statistics", value)
+    if isinstance(value, str) and value.startswith("sqlite:///"):
+        value = value[len("sqlite:///") :]  # sqlite:///relative, sqlite:////absolute
+    elif isinstance(value, str) and "://" in value:
+        raise ValueError(
+            f"statistics: unknown store {value.split('://')[0]!r}://; give a file path, "
+            "sqlite:///path or postgresql://user:password@host/database"
+        )
     path = Path(value)
     folder = path.parent
     if path.is_dir():

@@ -178,8 +178,10 @@ OPTIONS: tuple[Option, ...] = (
         "statistics",
         None,
         check_statistics,
-        "Path of an SQLite file for location statistics (page views per day and country); "
-        "its folder must exist and the server must be able to create files in it.",
+        "Where location statistics (page views per day and country) are counted: the path "
+        "of an SQLite file (or sqlite:///path), whose folder must exist and the server must "
+        "be able to create files in, or a postgresql:// URL (several hosts, one set of counts; "
+        "pip install 'consentkit[postgres]').",
     ),
     Option(
         "contact",
@@ -299,7 +301,7 @@ class Settings:
     honor_gpc: bool
     trusted_proxies: tuple[Network, ...]
     geolocator: Geolocator | None
-    statistics: Path | None
+    statistics: Path | str | None
     contact: str | None
     on_consent: Callable[[ConsentRecord], object] | None
     records: str | None

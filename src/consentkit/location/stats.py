@@ -183,10 +183,19 @@ def _row(day: str, country: str, region: str, views: int) -> StatisticsRow:
 
 
 def read_statistics(path: str | Path) -> list[StatisticsRow]:
-    """The rows of a statistics file, opened read-only (never created or changed).
+    """The rows of a statistics file (a path or ``sqlite:///path``) or PostgreSQL database (a
+    ``postgresql://`` URL), read only (never created or changed).
 
     A missing file or one that is not a statistics file is a ``ValueError`` saying so.
     """
+    from ..postgresql import is_postgresql_url
+
+    if is_postgresql_url(path):
+        from .stats_postgres import read_postgres_statistics
+
+        return read_postgres_statistics(str(path))
+    if isinstance(path, str):
+        path = path.removeprefix("sqlite:///")
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no statistics file at {str(path)!r}")
@@ -223,6 +232,8 @@ class LocationStatistics:
         self.failed = 0
         #: Transactions written to the store.
         self.commits = 0
+        #: Whether the last write failed (the outage is logged once, and its end).
+        self.failing = False
         self._pending: dict[Key, int] = {}
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -300,7 +311,7 @@ class LocationStatistics:
                 self.store.add(pending)
                 self.commits += 1
             except Exception as error:
-                logger.warning("consentkit: could not write location statistics: %s", error)
+                self._log_failure(error)
                 with self._lock:  # keep them for the next write, within the bound
                     for key, count in pending.items():
                         if key in self._pending:
@@ -309,6 +320,25 @@ class LocationStatistics:
                             self._pending[key] = count
                         else:
                             self.failed += count
+            else:
+                if self.failing:
+                    self.failing = False
+                    logger.warning("consentkit: location statistics are written again")
+
+    def _log_failure(self, error: Exception) -> None:
+        """Log the first failed write of an outage (the next ones only at debug level)."""
+        if self.failing:
+            logger.debug("consentkit: still cannot write location statistics: %s", error)
+            return
+        self.failing = True
+        where = getattr(self.store, "location", "")
+        logger.warning(
+            "consentkit: could not write location statistics%s: %s; the counts wait in "
+            "memory (up to %d distinct days and places) and are written when the store is back",
+            f" to {where}" if where else "",
+            error,
+            MAX_PENDING_KEYS,
+        )
 
     def close(self) -> None:
         """Write what is pending, stop the background thread and close the store."""
@@ -348,7 +378,12 @@ if hasattr(os, "register_at_fork"):
 
 
 def open_statistics(settings: Settings) -> LocationStatistics:
-    """The recorder for ``settings.statistics`` (an SQLite file); ``ValueError`` when unusable."""
+    """The recorder for ``settings.statistics`` (an SQLite file, or a ``postgresql://`` URL);
+    ``ValueError`` when unusable."""
     if settings.statistics is None:
-        raise ValueError("open_statistics needs the statistics option (a file path)")
+        raise ValueError("open_statistics needs the statistics option (a file path or URL)")
+    if isinstance(settings.statistics, str):
+        from .stats_postgres import PostgresStatisticsStore
+
+        return LocationStatistics(PostgresStatisticsStore(settings.statistics))
     return LocationStatistics(SQLiteStatisticsStore(settings.statistics))
