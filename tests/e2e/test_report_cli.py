@@ -5,7 +5,6 @@ a self-contained page and the terminal summary out."""
 from __future__ import annotations
 
 import datetime
-import importlib.util
 import json
 import os
 import subprocess
@@ -108,10 +107,6 @@ def test_a_bad_record_names_its_line(tmp_path: Path) -> None:
     assert "line 2:" in result.stderr and "unknown choice 'ยอมรับ'" in result.stderr
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("consentkit.records") is None,
-    reason="the consent records package is not in this tree yet",
-)
 def test_the_report_reads_a_records_store(tmp_path: Path) -> None:
     from consentkit.records import RecordEntry, open_store
     from consentkit.records.signing import RecordSigner

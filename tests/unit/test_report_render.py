@@ -186,10 +186,6 @@ def test_other_cookies_are_unknown_without_the_cookie_database(
     assert "<code>ตะกร้า</code></th><td>ไม่ทราบ</td>" in page
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("consentkit.cookiedb") is None,
-    reason="the cookie database package is not in this tree yet",
-)
 def test_other_cookies_are_classified_by_the_cookie_database(thai: ReportText) -> None:
     entries = {e.name: e for e in classify_names(["_clck", "sessionid", "_ga"])}
     assert (entries["_clck"].category, entries["_clck"].source) == ("analytics", "database")
