@@ -26,6 +26,9 @@ def configured() -> Any:
     if not settings.configured:
         os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
         django.setup()
+        # Read once, and not left for the subprocesses the tests start (an example's manage.py
+        # must find its own settings, not the tests').
+        del os.environ["DJANGO_SETTINGS_MODULE"]
     return settings
 
 
