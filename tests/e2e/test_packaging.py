@@ -126,7 +126,7 @@ def test_the_sdist_holds_the_root_catalogs(dist: Path) -> None:
 
 
 #: What the tests read from the source tree, and the docs and examples (MANIFEST.in).
-SDIST_FOLDERS = ("tests", "docs", "examples", "benchmarks", "scripts")
+SDIST_FOLDERS = ("tests", "docs", "examples", "benchmarks", "scripts", "data")
 SDIST_FILES = ("babel.cfg", "package.json", "package-lock.json", "README.md", "LICENSE")
 
 
