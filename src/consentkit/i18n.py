@@ -201,9 +201,13 @@ class Catalogs:
         return details
 
 
-def _(message: str) -> str:
-    """Marks a message for extraction; translated when rendered."""
+def marked(message: str) -> str:
+    """Marks a message for extraction (imported as ``_``, the keyword Babel looks for); it is
+    translated when rendered."""
     return message
+
+
+_ = marked
 
 
 _LABELS = {

@@ -14,15 +14,11 @@ from babel.support import NullTranslations
 
 from ..categories import DEFAULT_CATEGORIES, Category
 from ..i18n import BUILTIN_LOCALES, Catalogs, format_long_date, load_translations
+from ..i18n import marked as _
 from ..options import Settings
 
 #: The languages the report is written in.
 REPORT_LOCALES = ("th", "en")
-
-
-def _(message: str) -> str:
-    """Marks a message for extraction; translated when rendered."""
-    return message
 
 
 #: What each kind of choice is called (the charts' legend).
