@@ -129,7 +129,9 @@ class Injector:
         if self.document is not None or self._held:
             return self.feed(body) + self.finish()
         self._state = None
-        self.document = _DOCUMENT.match(body, 0, DECIDE_WITHIN) is not None
+        self.document = (
+            body[:9].lower() == b"<!doctype" or _DOCUMENT.match(body, 0, DECIDE_WITHIN) is not None
+        )
         if not self.document:
             return body
         index = _plain_closing_tag(body)
@@ -202,7 +204,8 @@ def _plain_closing_tag(body: bytes) -> int | None:
 def _is_document(start: bytes, final: bool) -> bool | None:
     """Whether a body beginning with ``start`` is a document; ``None`` when more of it could
     still tell (never when ``final``: no more is coming, or enough was read)."""
-    if _DOCUMENT.match(start, 0, DECIDE_WITHIN) is not None:
+    # The first test is the usual page's start, told without the pattern (as in whole()).
+    if start[:9].lower() == b"<!doctype" or _DOCUMENT.match(start, 0, DECIDE_WITHIN) is not None:
         return True
     if final:
         return False

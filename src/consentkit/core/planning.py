@@ -179,7 +179,10 @@ class Planner:
         if scan is None:
             # No page, no Set-Cookie: only the browser's refused cookies to expire, if any.
             return ResponsePlan([*headers, *x.expiring(refused)]) if refused else None
-        dropped, added = self._gate_cookies(x, headers, scan.cookie_at, refused)
+        if scan.cookie_at or refused:
+            dropped, added = self._gate_cookies(x, headers, scan.cookie_at, refused)
+        else:  # the usual page: nothing to gate
+            dropped, added = _NO_POSITIONS, []
         if not scan.is_html:
             return ResponsePlan(_edited(headers, None, dropped, added))
         if scan.encoded and self.watches_encoding:  # a compressed page: left the usual path

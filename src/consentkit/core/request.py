@@ -142,11 +142,15 @@ class RequestFacts:
             return value
         return value.decode("latin-1")  # type: ignore[no-any-return]
 
+    def raw_header(self, name: str) -> str | bytes | None:
+        """The value of request header ``name`` as the server gave it (str or bytes), or
+        ``None``: a cache key that costs no decoding."""
+        return self.headers.get(self._header_keys[name])  # type: ignore[no-any-return]
+
     @property
     def url(self) -> str:
         """The page's path and query from the site's root: where ``next`` leads back to."""
-        here = self.root_path + self.path
-        return here + "?" + self.query if self.query else here
+        return page_url(self.root_path, self.path, self.query)
 
     def is_secure(self, trusted_proxies: Sequence[Network]) -> bool:
         """Whether the visitor's connection is HTTPS: the server's scheme, or what a trusted
@@ -166,3 +170,9 @@ class RequestFacts:
         if not proto or not is_trusted(self.peer, trusted_proxies):
             return False
         return proto.split(",")[-1].strip().lower() == "https"
+
+
+def page_url(root_path: str, path: str, query: str) -> str:
+    """A page's path and query from the site's root."""
+    here = root_path + path
+    return here + "?" + query if query else here

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING
 
 from .bounded import BoundedCache
 from .exchange import Exchange
+from .request import page_url
 
 if TYPE_CHECKING:
     from ..banner import BannerRenderer
 
 #: Snippets remembered per kind; a banner is ~4 KB, so at most ~1 MB.
 _SNIPPET_CACHE_SIZE = 256
-_BannerKey = tuple[str | None, str | None, str, str]
+#: The language cookie, ``Accept-Language`` (as the server gave it), root path, path, query.
+_BannerKey = tuple[str | None, str | bytes | None, str, str, str]
 _LoaderKey = tuple[str, frozenset[str]]
 
 
@@ -42,8 +44,16 @@ class Snippets:
         request = x.request
         if nonce is not None:
             return self._renderer.banner(x.locale, request.root_path, request.url, nonce)
-        language = request.header("accept-language")
-        return self._banners[(x.cookies.language, language, request.root_path, request.url)]
+        # Keyed on what the request already holds (no decoding, no joined URL), since a key is
+        # built for every page an undecided visitor sees.
+        key = (
+            x.cookies.language,
+            request.raw_header("accept-language"),
+            request.root_path,
+            request.path,
+            request.query,
+        )
+        return self._banners[key]
 
     def loader(self, root_path: str, granted: frozenset[str], nonce: str | None) -> bytes:
         """The script loader for a decided visitor with these optional categories granted."""
@@ -55,9 +65,11 @@ class Snippets:
         return [name for name in self._optional if name in granted]
 
     def _render_banner(self, key: _BannerKey) -> bytes:
-        language, accept_language, root_path, url = key
+        language, accept_language, root_path, path, query = key
+        if isinstance(accept_language, bytes):
+            accept_language = accept_language.decode("latin-1")
         locale = self._renderer.catalogs.choose(language, accept_language)
-        return self._renderer.banner(locale, root_path, url, None)
+        return self._renderer.banner(locale, root_path, page_url(root_path, path, query), None)
 
     def _render_loader(self, key: _LoaderKey) -> bytes:
         root_path, granted = key
