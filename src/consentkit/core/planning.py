@@ -10,7 +10,7 @@ a copy in one go at the end.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from ..diagnostics import warn_compressed_page
@@ -35,12 +35,23 @@ _ROLES = {
     b"content-encoding": _ENCODING,
     b"content-security-policy": _CSP,
 }
+
+
+def _role(name: bytes) -> int | None:
+    return _ROLES.get(name.lower())
+
+
+#: The role of each response header name seen, in whatever case the app writes it (``None``:
+#: one the planner ignores): an app sends the same few names, so a name costs one lookup and
+#: no lower-casing.
+header_roles: BoundedCache[bytes, int | None] = BoundedCache(_role, 512)
 _NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/=_-]{1,128})'")
-_VARY_COOKIE = b"Cookie"
-_VARY_BANNER = b"Cookie, Accept-Language"
+#: The Vary a page gets: for a decided visitor, and for one who may be shown the banner.
+_VARY_COOKIE = (b"vary", b"Cookie")
+_VARY_BANNER = (b"vary", b"Cookie, Accept-Language")
 _NO_POSITIONS: tuple[int, ...] = ()
 #: Edits of an app's header list: ``(headers, replaced, dropped, added)`` (see :func:`_edited`).
-_Edits = tuple[Sequence[Header], Mapping[int, Header] | None, Collection[int], Headers]
+_Edits = tuple[Sequence[Header], Sequence[tuple[int, Header]], Collection[int], Headers]
 
 
 class HeaderScan:
@@ -84,9 +95,9 @@ class HeaderScan:
         encoded = repeated_framing = False
         cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
         etag_at = length_at = vary_at = -1
-        roles = _ROLES
+        roles = header_roles
         for index, (name, value) in enumerate(headers):
-            role = roles.get(name.lower())
+            role = roles[name]
             if role is None:
                 continue
             if role == _CONTENT_TYPE:
@@ -184,7 +195,7 @@ class Planner:
         else:  # the usual page: nothing to gate
             dropped, added = _NO_POSITIONS, []
         if not scan.is_html:
-            return ResponsePlan(_edited(headers, None, dropped, added))
+            return ResponsePlan(_edited(headers, (), dropped, added))
         if scan.encoded and self.watches_encoding:  # a compressed page: left the usual path
             self._notice_encoded(x, status, headers)
         request = x.request
@@ -200,17 +211,18 @@ class Planner:
                 snippet = self._snippet(x, undecided, scan)
         # A 304 stands for the 200 it revalidates, and must repeat its Vary (RFC 9110 15.4.5).
         banner = undecided and (snippet is not None or unknown_length or status == 304)
-        tokens = _VARY_BANNER if banner else _VARY_COOKIE
-        replaced: dict[int, Header] = {}
+        replaced: tuple[tuple[int, Header], ...] = ()
         if scan.vary_at < 0:  # the usual case: the app sets no Vary
-            added.append((b"vary", tokens))
+            added.append(_VARY_BANNER if banner else _VARY_COOKIE)
         else:
-            replaced[scan.vary_at] = (b"vary", merged_vary[headers[scan.vary_at][1], tokens])
+            tokens = (_VARY_BANNER if banner else _VARY_COOKIE)[1]
+            vary = (b"vary", merged_vary[headers[scan.vary_at][1], tokens])
+            replaced = ((scan.vary_at, vary),)
         if snippet is None:
             if unknown_length:  # every Content-Length and strong ETag
                 dropped = [*dropped, *(i for i, (n, v) in enumerate(headers) if _is_framing(n, v))]
             return ResponsePlan(_edited(headers, replaced, dropped, added))
-        plain = (headers, dict(replaced), dropped, added)  # before the framing is fixed
+        plain = (headers, replaced, dropped, added)  # before the framing is fixed
         length = None  # the app's Content-Length, when it gave one valid one
         if scan.length_at >= 0 and not scan.repeated_framing:
             value = headers[scan.length_at][1].strip()
@@ -220,7 +232,8 @@ class Planner:
             dropped = [*dropped, *(i for i, (n, v) in enumerate(headers) if _is_framing(n, v))]
         else:
             if length is not None:
-                replaced[scan.length_at] = (b"content-length", b"%d" % (length + len(snippet)))
+                framed_length = (b"content-length", b"%d" % (length + len(snippet)))
+                replaced = (*replaced, (scan.length_at, framed_length))
             if scan.etag_at >= 0:
                 dropped = [*dropped, scan.etag_at]
         framed = _edited(headers, replaced, dropped, added)
@@ -311,16 +324,15 @@ merged_vary: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(_merge_vary
 
 def _edited(
     headers: Sequence[Header],
-    replaced: Mapping[int, Header] | None,
+    replaced: Sequence[tuple[int, Header]],
     dropped: Collection[int],
     added: Headers,
 ) -> Headers:
-    """A copy of ``headers`` with the headers at the ``replaced`` positions replaced, those at
-    the ``dropped`` positions left out, and ``added`` at the end."""
+    """A copy of ``headers`` with the ``replaced`` ones (position, new header) replaced, those
+    at the ``dropped`` positions left out, and ``added`` at the end."""
     out = list(headers)
-    if replaced:
-        for index, header in replaced.items():
-            out[index] = header
+    for index, header in replaced:
+        out[index] = header
     if dropped:
         for index in sorted(dropped, reverse=True):  # from the end: earlier ones stay put
             del out[index]
