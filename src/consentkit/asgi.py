@@ -93,12 +93,13 @@ class ConsentMiddleware:
         if root_path and path.startswith(root_path):  # ASGI's path includes it; not all agree
             path = path[len(root_path) :] or "/"
         client = scope.get("client")
+        query = scope.get("query_string")
         request = RequestFacts(
             scope["method"] if kind == "http" else "GET",  # a WebSocket's handshake is a GET
             root_path,
             path,
-            scope.get("query_string", b"").decode("latin-1"),
-            scope.get("scheme", _DEFAULT_SCHEME[kind]),
+            query.decode("latin-1") if query else "",
+            scope.get("scheme") or _DEFAULT_SCHEME[kind],
             client[0] if client else None,
             headers,
             _HEADER_KEYS,

@@ -170,8 +170,7 @@ class _StartResponseRewriter:
         except ValueError:
             code = 500
         x = self.x
-        app_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-        plan = x.engine.plan(x, code, app_headers)
+        plan = x.engine.plan(x, code, headers, True)  # True: PEP 3333's latin-1 strings
         self.started = True
         self.injector = None
         if plan is not None:

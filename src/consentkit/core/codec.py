@@ -88,7 +88,8 @@ class ConsentCodec:
     def valid_range(self, stored: StoredConsent) -> tuple[float, float]:
         """The times between which :meth:`is_fresh` holds for ``stored``: two comparisons for
         a caller that checks the same consent on every request."""
-        return stored.decided_at - FUTURE_SKEW, stored.decided_at + self._max_age
+        # Floats, as time.time() is: a float compared with an int costs a conversion.
+        return float(stored.decided_at - FUTURE_SKEW), float(stored.decided_at + self._max_age)
 
     def _unsign(self, value: str) -> StoredConsent | None:
         try:

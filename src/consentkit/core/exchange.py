@@ -77,7 +77,7 @@ class Exchange:
         )
         path = request.path
         #: The request is for one of consentkit's own endpoints.
-        self.is_endpoint = path.startswith(engine.prefix) and (
+        self.is_endpoint = engine.prefix in path and (  # "in": the quick no for most paths
             path == engine.prefix or path.startswith(engine.prefix_slash)
         )
         self._verified: Any = UNVERIFIED
@@ -93,9 +93,7 @@ class Exchange:
         #: address truncated, or a peer that is not an IP address (a unix socket's path, a test
         #: client's name) as it is, there being nothing in it to truncate; ``None`` when not
         #: masking or there is no peer.
-        self.masked_peer: str | None = None
-        if masking and peer:
-            self.masked_peer = engine.truncated[peer] or peer
+        self.masked_peer = (engine.truncated[peer] or peer) if masking and peer else None
 
     def masks_after_withdrawal(self) -> bool:
         """Whether this request, which came with ``location`` granted, has just recorded a

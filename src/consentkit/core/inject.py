@@ -177,6 +177,9 @@ class Injector:
 #: What, after a page's last ``</body``, could mean that it is text (it is in a comment or a
 #: raw-text element that ends after it) or that it is not the only one.
 _HIDES_A_CLOSING_TAG = re.compile(rb"--|</?(?:body|" + b"|".join(_RAW_TEXT) + rb")", re.I)
+_WHITESPACE = b"\t\n\f\r "
+#: How nearly every page ends after its ``</body``, whitespace aside: nothing there can hide it.
+_PLAIN_ENDINGS = frozenset({b">", b"></html>"})
 #: What may follow a tag's name (a ``</body`` cut off at the body's end is no tag).
 _TAG_NAME_ENDS = frozenset({b"\t", b"\n", b"\f", b"\r", b" ", b"/", b">"})
 
@@ -194,9 +197,12 @@ def _plain_closing_tag(body: bytes) -> int | None:
     or two real ``</body>`` tags, gets the snippet before that last one (docs/limitations.md).
     """
     index = body.rfind(b"</body")
-    if index < 0 or body[index + 6 : index + 7] not in _TAG_NAME_ENDS:
+    if index < 0:
         return None
-    if _HIDES_A_CLOSING_TAG.search(body, index + 6) is not None:
+    tail = body[index + 6 :]
+    if tail.translate(None, _WHITESPACE).lower() in _PLAIN_ENDINGS:
+        return index  # the usual page's end, told without the pattern
+    if tail[:1] not in _TAG_NAME_ENDS or _HIDES_A_CLOSING_TAG.search(tail) is not None:
         return None
     return index
 

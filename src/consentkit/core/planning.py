@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import warn_compressed_page
 from .bounded import BoundedCache
@@ -37,14 +37,22 @@ _ROLES = {
 }
 
 
-def _role(name: bytes) -> int | None:
+def _role(name: bytes | str) -> int | None:
+    if isinstance(name, str):
+        name = name.encode("latin-1", "replace")
     return _ROLES.get(name.lower())
 
 
-#: The role of each response header name seen, in whatever case the app writes it (``None``:
-#: one the planner ignores): an app sends the same few names, so a name costs one lookup and
-#: no lower-casing.
-header_roles: BoundedCache[bytes, int | None] = BoundedCache(_role, 512)
+#: The role of each response header name seen, in whatever case and form (bytes, or PEP 3333's
+#: latin-1 text) the app writes it (``None``: one the planner ignores): an app sends the same
+#: few names, so a name costs one lookup and no lower-casing.
+header_roles: BoundedCache[bytes | str, int | None] = BoundedCache(_role, 512)
+#: The app's headers as bytes (ASGI) or as PEP 3333's latin-1 text (WSGI).
+AppHeaders = Sequence[tuple[Any, Any]]
+#: What the scan compares values with, in each form: an HTML type, a weak ETag's start, the
+#: encodings that leave a body as it is.
+_BYTE_FORMS: tuple[Any, Any, Any] = (b"text/html", b"W/", (b"", b"identity"))
+_TEXT_FORMS: tuple[Any, Any, Any] = ("text/html", "W/", ("", "identity"))
 _NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/=_-]{1,128})'")
 #: The Vary a page gets: for a decided visitor, and for one who may be shown the banner.
 _VARY_COOKIE = (b"vary", b"Cookie")
@@ -73,8 +81,8 @@ class HeaderScan:
     cookie_at: list[int] | tuple[int, ...]
     #: The body is an HTML page.
     is_html: bool
-    #: The ``Content-Security-Policy`` value, if any.
-    csp: bytes | None
+    #: The ``Content-Security-Policy`` value, if any (in the form the app gave it).
+    csp: bytes | str | None
     #: The body is ``Content-Encoding``-encoded (compressed): it cannot be rewritten.
     encoded: bool
     #: Positions of the ``Content-Length``, of the strong ``ETag`` (it no longer matches a
@@ -86,17 +94,21 @@ class HeaderScan:
     repeated_framing: bool
 
     @classmethod
-    def of(cls, headers: Sequence[Header]) -> HeaderScan | None:
-        """The scan of ``headers``, or ``None`` when they hold neither a page nor a
-        ``Set-Cookie``: the usual API response, which then costs this one pass and nothing
-        else (no object)."""
-        content_type = b""
+    def of(cls, headers: AppHeaders, text: bool = False) -> HeaderScan | None:
+        """The scan of ``headers`` (PEP 3333's latin-1 strings when ``text``, else bytes), or
+        ``None`` when they hold neither a page nor a ``Set-Cookie``: the usual API response,
+        which then costs this one pass and nothing else (no object, no conversion)."""
+        html, weak, identity = _TEXT_FORMS if text else _BYTE_FORMS
+        content_type: Any = html[:0]
         csp = None
         encoded = repeated_framing = False
         cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
         etag_at = length_at = vary_at = -1
         roles = header_roles
-        for index, (name, value) in enumerate(headers):
+        index = -1  # counted, not enumerate(): half the cost of the loop
+        value: Any
+        for name, value in headers:
+            index += 1
             role = roles[name]
             if role is None:
                 continue
@@ -108,16 +120,16 @@ class HeaderScan:
                 repeated_framing |= length_at >= 0
                 length_at = index
             elif role == _ETAG:
-                if not value.startswith(b"W/"):  # a weak ETag still holds
+                if not value.startswith(weak):  # a weak ETag still holds
                     repeated_framing |= etag_at >= 0
                     etag_at = index
             elif role == _VARY:
                 vary_at = index
             elif role == _ENCODING:
-                encoded = value.strip().lower() not in (b"", b"identity")
+                encoded = value.strip().lower() not in identity
             else:
                 csp = value
-        is_html = content_type[:9].lower() == b"text/html"
+        is_html = content_type[:9].lower() == html
         if not is_html and not cookie_at:
             return None
         scan = object.__new__(cls)  # filled here: no __init__ call per response
@@ -133,7 +145,10 @@ class HeaderScan:
 
     def nonce(self) -> str | None:
         """The page's CSP nonce, for the snippet's inline parts."""
-        match = _NONCE.search(self.csp) if self.csp is not None else None
+        csp = self.csp
+        if isinstance(csp, str):
+            csp = csp.encode("latin-1", "replace")
+        match = _NONCE.search(csp) if csp is not None else None
         return match.group(1).decode("ascii") if match else None
 
 
@@ -177,19 +192,30 @@ class Planner:
         #: No compressed page has been reported yet (see :meth:`_notice_encoded`).
         self.watches_encoding = True
 
-    def plan(self, x: Exchange, status: int, headers: Sequence[Header]) -> ResponsePlan | None:
+    def plan(
+        self, x: Exchange, status: int, app_headers: AppHeaders, text: bool = False
+    ) -> ResponsePlan | None:
         """What to change in the app's response; ``None`` when it passes untouched (the usual
         API response: no page, no cookie to gate).
 
         A ``HEAD`` of a page that a ``GET`` would give a snippet gets the ``GET``'s ``Vary``,
         and loses its ``Content-Length`` and strong ``ETag``: the ``GET`` adds the snippet only
         if the body is a whole document, which a ``HEAD`` cannot show, so any length it gave
-        could be wrong; none is better."""
-        scan = HeaderScan.of(headers)
+        could be wrong; none is better.
+
+        ``app_headers`` are bytes, or PEP 3333's latin-1 strings when ``text``: those are
+        converted only when there is something to change (the plan's headers are bytes)."""
+        scan = HeaderScan.of(app_headers, text)
         refused = x.refused_cookies if x.cookies.gated else ()
+        if scan is None and not refused:
+            return None  # the usual API response: no page, no cookie to gate
+        headers: Sequence[Header] = app_headers
+        if text:  # the scan's positions hold for the converted list
+            headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in app_headers]
         if scan is None:
-            # No page, no Set-Cookie: only the browser's refused cookies to expire, if any.
-            return ResponsePlan([*headers, *x.expiring(refused)]) if refused else None
+            # No page, no Set-Cookie: only the browser's refused cookies to expire.
+            return ResponsePlan([*headers, *x.expiring(refused)])
+        dropped: Sequence[int]
         if scan.cookie_at or refused:
             dropped, added = self._gate_cookies(x, headers, scan.cookie_at, refused)
         else:  # the usual page: nothing to gate
@@ -204,11 +230,26 @@ class Planner:
         undecided = x.verified is None
         snippet = None
         unknown_length = False  # a HEAD of a page that a GET would give a snippet
-        if _rewritable(x, status, scan):
+        # A page's body may get a snippet (for a HEAD: would, for a GET) when it is a plain
+        # (not encoded) full body, with a status whose body is a page (not a redirect, 204,
+        # 206 or 1xx), not part of a page (htmx, Turbo Frames), and not the answer to an
+        # OPTIONS (which Flask, for one, sends itself, as text/html).
+        if not (
+            scan.encoded
+            or status < 200
+            or 300 <= status < 400
+            or status in (204, 206)
+            or request.method == "OPTIONS"
+            or request.is_partial
+        ):
             if request.method == "HEAD":
                 unknown_length = undecided or bool(x.granted)
-            else:
-                snippet = self._snippet(x, undecided, scan)
+            else:  # the banner for an undecided visitor, the loader for one who granted some
+                nonce = scan.nonce() if scan.csp is not None else None
+                if undecided:
+                    snippet = self._snippets.banner(x, nonce)
+                elif granted := x.granted:
+                    snippet = self._snippets.loader(request.root_path, granted, nonce)
         # A 304 stands for the 200 it revalidates, and must repeat its Vary (RFC 9110 15.4.5).
         banner = undecided and (snippet is not None or unknown_length or status == 304)
         replaced: tuple[tuple[int, Header], ...] = ()
@@ -282,25 +323,6 @@ class Planner:
         if kept and refused:  # what the app sets itself, it sets: no need to expire it
             refused = tuple([name for name in refused if name not in kept])
         return dropped, [*x.expiring(refused)] if refused else []
-
-    def _snippet(self, x: Exchange, undecided: bool, scan: HeaderScan) -> bytes | None:
-        """The banner for an undecided visitor, the loader for a decided one who granted
-        something, else nothing."""
-        nonce = scan.nonce() if scan.csp is not None else None
-        if undecided:
-            return self._snippets.banner(x, nonce)
-        granted = x.granted
-        return self._snippets.loader(x.request.root_path, granted, nonce) if granted else None
-
-
-def _rewritable(x: Exchange, status: int, scan: HeaderScan) -> bool:
-    """Whether a page's body may get a snippet (for a ``HEAD``: would, for a ``GET``): a
-    plain (not encoded) full body, with a status whose body is a page (not a redirect, 204,
-    206 or 1xx), not part of a page (htmx, Turbo Frames), and not the answer to an
-    ``OPTIONS`` (which Flask, for one, sends itself, as ``text/html``)."""
-    if scan.encoded or status < 200 or 300 <= status < 400 or status in (204, 206):
-        return False
-    return x.request.method != "OPTIONS" and not x.request.is_partial
 
 
 def _is_framing(name: bytes, value: bytes) -> bool:

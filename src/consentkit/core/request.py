@@ -145,7 +145,7 @@ class RequestFacts:
     def raw_header(self, name: str) -> str | bytes | None:
         """The value of request header ``name`` as the server gave it (str or bytes), or
         ``None``: a cache key that costs no decoding."""
-        return self.headers.get(self._header_keys[name])  # type: ignore[no-any-return]
+        return self.headers.get(self._header_keys[name])
 
     @property
     def url(self) -> str:
