@@ -148,18 +148,21 @@ class _StartResponseRewriter:
         "x",
     )
 
+    #: The start held until the body decides: the plan, status and ``exc_info`` (set, with
+    #: the injector and the body's length when known to come in one piece, by
+    #: :meth:`start_response` when it holds the start; only read after that).
+    plan: ResponsePlan | None
+    status: str
+    exc_info: ExcInfo | None
+    length: int
+
     def __init__(self, x: Exchange, start_response: StartResponse) -> None:
         self.x = x
         self.start_response_downstream = start_response
         self.injector: Injector | None = None
-        self.length = -1  # the body's length, when known to come in one piece
         self.started = False
         #: The downstream ``write``, once its ``start_response`` is called.
         self.write: Callable[[bytes], object] | None = None
-        #: The start held until the body decides: the plan, status and ``exc_info``.
-        self.plan: ResponsePlan | None = None
-        self.status = ""
-        self.exc_info: ExcInfo | None = None
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
