@@ -63,7 +63,7 @@ _Edits = tuple[Sequence[Header], Sequence[tuple[int, Header]], Collection[int], 
 
 
 class HeaderScan:
-    """What the app's response headers say, from one pass over them (see :meth:`of`).
+    """What the app's response headers say, from one pass over them (see :func:`scan_headers`).
     Positions are indices into the app's header list (``-1``: no such header)."""
 
     __slots__ = (
@@ -93,56 +93,6 @@ class HeaderScan:
     #: More than one ``Content-Length`` or strong ``ETag``.
     repeated_framing: bool
 
-    @classmethod
-    def of(cls, headers: AppHeaders, text: bool = False) -> HeaderScan | None:
-        """The scan of ``headers`` (PEP 3333's latin-1 strings when ``text``, else bytes), or
-        ``None`` when they hold neither a page nor a ``Set-Cookie``: the usual API response,
-        which then costs this one pass and nothing else (no object, no conversion)."""
-        html, weak, identity = _TEXT_FORMS if text else _BYTE_FORMS
-        content_type: Any = html[:0]
-        csp = None
-        encoded = repeated_framing = False
-        cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
-        etag_at = length_at = vary_at = -1
-        roles = header_roles
-        index = -1  # counted, not enumerate(): half the cost of the loop
-        value: Any
-        for name, value in headers:
-            index += 1
-            role = roles[name]
-            if role is None:
-                continue
-            if role == _CONTENT_TYPE:
-                content_type = value
-            elif role == _SET_COOKIE:
-                cookie_at = [*cookie_at, index]
-            elif role == _LENGTH:
-                repeated_framing |= length_at >= 0
-                length_at = index
-            elif role == _ETAG:
-                if not value.startswith(weak):  # a weak ETag still holds
-                    repeated_framing |= etag_at >= 0
-                    etag_at = index
-            elif role == _VARY:
-                vary_at = index
-            elif role == _ENCODING:
-                encoded = value.strip().lower() not in identity
-            else:
-                csp = value
-        is_html = content_type[:9].lower() == html
-        if not is_html and not cookie_at:
-            return None
-        scan = object.__new__(cls)  # filled here: no __init__ call per response
-        scan.cookie_at = cookie_at
-        scan.is_html = is_html
-        scan.csp = csp
-        scan.encoded = encoded
-        scan.length_at = length_at
-        scan.etag_at = etag_at
-        scan.vary_at = vary_at
-        scan.repeated_framing = repeated_framing
-        return scan
-
     def nonce(self) -> str | None:
         """The page's CSP nonce, for the snippet's inline parts."""
         csp = self.csp
@@ -150,6 +100,56 @@ class HeaderScan:
             csp = csp.encode("latin-1", "replace")
         match = _NONCE.search(csp) if csp is not None else None
         return match.group(1).decode("ascii") if match else None
+
+
+def scan_headers(headers: AppHeaders, text: bool = False) -> HeaderScan | None:
+    """The :class:`HeaderScan` of ``headers`` (PEP 3333's latin-1 strings when ``text``, else
+    bytes), or ``None`` when they hold neither a page nor a ``Set-Cookie``: the usual API
+    response, which then costs this one pass and nothing else (no object, no conversion)."""
+    html, weak, identity = _TEXT_FORMS if text else _BYTE_FORMS
+    content_type: Any = html[:0]
+    csp = None
+    encoded = repeated_framing = False
+    cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
+    etag_at = length_at = vary_at = -1
+    roles = header_roles
+    index = -1  # counted, not enumerate(): half the cost of the loop
+    value: Any
+    for name, value in headers:
+        index += 1
+        role = roles[name]
+        if role is None:
+            continue
+        if role == _CONTENT_TYPE:
+            content_type = value
+        elif role == _SET_COOKIE:
+            cookie_at = [*cookie_at, index]
+        elif role == _LENGTH:
+            repeated_framing |= length_at >= 0
+            length_at = index
+        elif role == _ETAG:
+            if not value.startswith(weak):  # a weak ETag still holds
+                repeated_framing |= etag_at >= 0
+                etag_at = index
+        elif role == _VARY:
+            vary_at = index
+        elif role == _ENCODING:
+            encoded = value.strip().lower() not in identity
+        else:
+            csp = value
+    is_html = content_type[:9].lower() == html
+    if not is_html and not cookie_at:
+        return None
+    scan = object.__new__(HeaderScan)  # filled here: no __init__ call per response
+    scan.cookie_at = cookie_at
+    scan.is_html = is_html
+    scan.csp = csp
+    scan.encoded = encoded
+    scan.length_at = length_at
+    scan.etag_at = etag_at
+    scan.vary_at = vary_at
+    scan.repeated_framing = repeated_framing
+    return scan
 
 
 class ResponsePlan:
@@ -205,7 +205,7 @@ class Planner:
 
         ``app_headers`` are bytes, or PEP 3333's latin-1 strings when ``text``: those are
         converted only when there is something to change (the plan's headers are bytes)."""
-        scan = HeaderScan.of(app_headers, text)
+        scan = scan_headers(app_headers, text)
         refused = x.refused_cookies if x.cookies.gated else ()
         if scan is None and not refused:
             return None  # the usual API response: no page, no cookie to gate

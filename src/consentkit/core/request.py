@@ -86,9 +86,9 @@ class RequestFacts:
     """
 
     __slots__ = (
-        "_header_keys",
         "cookie",
         "gpc",
+        "header_keys",
         "headers",
         "is_partial",
         "method",
@@ -124,7 +124,8 @@ class RequestFacts:
         self.peer = peer
         #: The adapter's own mapping of the request's headers.
         self.headers = headers
-        self._header_keys = header_keys
+        #: Under which key of :attr:`headers` each name of :data:`REQUEST_HEADERS` is found.
+        self.header_keys = header_keys
         #: The ``Cookie`` and ``Sec-GPC`` headers as the server gave them (str or bytes): read
         #: on every request, so taken out once.
         self.cookie: str | bytes | None = headers.get(header_keys["cookie"])
@@ -137,15 +138,10 @@ class RequestFacts:
     def header(self, name: str) -> str | None:
         """The value of request header ``name`` (lower case, one of :data:`REQUEST_HEADERS`),
         or ``None``."""
-        value = self.headers.get(self._header_keys[name])
+        value = self.headers.get(self.header_keys[name])
         if value is None or isinstance(value, str):
             return value
         return value.decode("latin-1")  # type: ignore[no-any-return]
-
-    def raw_header(self, name: str) -> str | bytes | None:
-        """The value of request header ``name`` as the server gave it (str or bytes), or
-        ``None``: a cache key that costs no decoding."""
-        return self.headers.get(self._header_keys[name])
 
     @property
     def url(self) -> str:

@@ -48,7 +48,7 @@ class Snippets:
         # built for every page an undecided visitor sees.
         key = (
             x.cookies.language,
-            request.raw_header("accept-language"),
+            request.headers.get(request.header_keys["accept-language"]),  # as the server gave it
             request.root_path,
             request.path,
             request.query,

@@ -10,7 +10,7 @@ import pytest
 from consentkit.categories import Category
 from consentkit.core.engine import Engine
 from consentkit.core.exchange import Exchange
-from consentkit.core.planning import HeaderScan, ResponsePlan
+from consentkit.core.planning import HeaderScan, ResponsePlan, scan_headers
 
 MakeExchange = Callable[..., Exchange]
 Cookie = Callable[..., str]
@@ -32,7 +32,7 @@ def expired(name: str) -> Header:
 
 
 def scanned(headers: list[Header]) -> HeaderScan:
-    found = HeaderScan.of(headers)
+    found = scan_headers(headers)
     assert found is not None
     return found
 
@@ -77,8 +77,8 @@ def test_scan_positions() -> None:
 
 
 def test_scan_of_no_headers() -> None:
-    assert HeaderScan.of([]) is None  # neither a page nor a cookie: nothing to plan
-    assert HeaderScan.of([(b"content-type", b"application/json")]) is None
+    assert scan_headers([]) is None  # neither a page nor a cookie: nothing to plan
+    assert scan_headers([(b"content-type", b"application/json")]) is None
     cookie = scanned([(b"content-type", b"application/json"), (b"set-cookie", b"a=1")])
     assert (cookie.is_html, list(cookie.cookie_at)) == (False, [1])
 
@@ -88,6 +88,34 @@ def test_scan_of_a_page_without_framing() -> None:
     assert (scan.length_at, scan.etag_at, scan.vary_at) == (-1, -1, -1)
     assert (scan.encoded, scan.repeated_framing) == (False, False)
     assert scan.nonce() is None
+
+
+SCANNED_FORMS = [
+    [("Content-Type", "application/json"), ("Content-Length", "2")],
+    [
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("ETag", 'W/"หน้าแรก"'.encode().decode("latin-1")),
+        ("Vary", "Origin"),
+    ],
+    [("X-Frame-Options", "DENY"), ("Set-Cookie", "basket=1"), ("set-cookie", "theme=dark")],
+    [("Content-Type", "TEXT/HTML"), ("ETag", '"v1"'), ("Content-Length", "10"), ("etag", '"v2"')],
+    [("content-type", "text/html"), ("Content-Encoding", " Identity "), ("Content-Length", "x")],
+    [("Content-Type", "text/html"), ("Content-Encoding", "br")],
+    [("Content-Type", "text/html"), ("Content-Security-Policy", "script-src 'nonce-ab12+/='")],
+]
+
+
+@pytest.mark.parametrize("text_headers", SCANNED_FORMS)
+def test_scan_reads_pep_3333_text_as_it_reads_bytes(text_headers: list[tuple[str, str]]) -> None:
+    as_bytes = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in text_headers]
+    found, expected = scan_headers(text_headers, True), scan_headers(as_bytes)
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    fields = [s for s in HeaderScan.__slots__ if s != "csp"]
+    assert [getattr(found, f) for f in fields] == [getattr(expected, f) for f in fields]
+    assert found.nonce() == expected.nonce()
 
 
 @pytest.mark.parametrize(
@@ -101,7 +129,7 @@ def test_scan_of_a_page_without_framing() -> None:
     ],
 )
 def test_scan_is_html(content_type: bytes, expected: bool) -> None:
-    found = HeaderScan.of([(b"content-type", content_type), (b"set-cookie", b"a=1")])
+    found = scan_headers([(b"content-type", content_type), (b"set-cookie", b"a=1")])
     assert found is not None and found.is_html is expected
 
 
