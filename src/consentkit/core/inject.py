@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import Final, TypeAlias
 
+from .bounded import BoundedCache
+
 #: How far into a body its first tag is looked for; a body that shows none by then (only
 #: whitespace and comments) is taken for a fragment. Also the most a stream holds back.
 DECIDE_WITHIN: Final = 4096
@@ -177,9 +179,6 @@ class Injector:
 #: What, after a page's last ``</body``, could mean that it is text (it is in a comment or a
 #: raw-text element that ends after it) or that it is not the only one.
 _HIDES_A_CLOSING_TAG = re.compile(rb"--|</?(?:body|" + b"|".join(_RAW_TEXT) + rb")", re.I)
-_WHITESPACE = b"\t\n\f\r "
-#: How nearly every page ends after its ``</body``, whitespace aside: nothing there can hide it.
-_PLAIN_ENDINGS = frozenset({b">", b"></html>"})
 #: What may follow a tag's name (a ``</body`` cut off at the body's end is no tag).
 _TAG_NAME_ENDS = frozenset({b"\t", b"\n", b"\f", b"\r", b" ", b"/", b">"})
 
@@ -200,11 +199,20 @@ def _plain_closing_tag(body: bytes) -> int | None:
     if index < 0:
         return None
     tail = body[index + 6 :]
-    if tail.translate(None, _WHITESPACE).lower() in _PLAIN_ENDINGS:
-        return index  # the usual page's end, told without the pattern
-    if tail[:1] not in _TAG_NAME_ENDS or _HIDES_A_CLOSING_TAG.search(tail) is not None:
-        return None
-    return index
+    # A site's pages mostly end alike (">\n</html>\n"): a short tail's answer is remembered.
+    hides = hiding_tails[tail] if len(tail) <= _SHORT_TAIL else _hides(tail)
+    return None if hides else index
+
+
+def _hides(tail: bytes) -> bool:
+    """Whether what follows a page's last ``</body`` (``tail``) makes that no closing tag: it
+    does not end the tag's name, or it could make it text or follow another one."""
+    return tail[:1] not in _TAG_NAME_ENDS or _HIDES_A_CLOSING_TAG.search(tail) is not None
+
+
+_SHORT_TAIL = 64
+#: :func:`_hides` of the short tails seen.
+hiding_tails: BoundedCache[bytes, bool] = BoundedCache(_hides, 64)
 
 
 def _is_document(start: bytes, final: bool) -> bool | None:
