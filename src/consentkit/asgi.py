@@ -223,7 +223,8 @@ class _SendRewriter:
         if message["type"] != "http.response.start":
             return self.send_downstream(message)
         x = self.x
-        plan = x.engine.plan(x, message["status"], message.get("headers", []))
+        # False (bytes) given, not defaulted: a call with every argument is the cheaper kind.
+        plan = x.engine.plan(x, message["status"], message.get("headers", []), False)
         if plan is None:
             return self.send_downstream(message)
         if plan.injector is None:

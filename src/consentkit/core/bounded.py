@@ -19,19 +19,27 @@ V = TypeVar("V")
 
 class BoundedCache(dict[K, V]):
     """A dict of at most ``limit`` entries that fills itself: ``cache[key]`` returns the
-    remembered value, or ``make(key)`` remembered (after forgetting everything if full)."""
+    remembered value, or ``make(key)`` remembered (after forgetting everything if full).
 
-    __slots__ = ("limit", "make")
+    With ``longest_key``, a key longer than that (a ``len()``) is worked out for its caller
+    only, never remembered: so that a few huge keys cannot crowd the memory, with no check on
+    a hit."""
 
-    def __init__(self, make: Callable[[K], V], limit: int) -> None:
+    __slots__ = ("limit", "longest_key", "make")
+
+    def __init__(self, make: Callable[[K], V], limit: int, longest_key: int | None = None) -> None:
         super().__init__()
         #: The most entries kept; reaching it clears the cache.
         self.limit = limit
+        #: The longest key remembered (``None``: any).
+        self.longest_key = longest_key
         #: Computes the value of a key not yet remembered.
         self.make = make
 
     def __missing__(self, key: K) -> V:
         value = self.make(key)
+        if self.longest_key is not None and len(key) > self.longest_key:  # type: ignore[arg-type]
+            return value
         if len(self) >= self.limit:
             self.clear()
         self[key] = value

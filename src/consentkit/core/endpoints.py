@@ -154,7 +154,7 @@ class Endpoints:
     def _kept_id(self, x: Exchange) -> str | None:
         """The visitor's consent id from their earlier choice, whatever its age or policy
         version (any cookie value signed with the key), so a change keeps the receipt."""
-        stored = x.stored
+        stored = x.stored()
         if stored is not None:
             return stored.consent_id
         cookies = x.cookies

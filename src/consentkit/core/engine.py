@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 #: Distinct ``Cookie`` headers remembered.
 _COOKIE_HEADER_CACHE_SIZE = 1024
+#: The longest ``Cookie`` header remembered; a longer one is parsed for its request only.
+COOKIE_HEADER_LIMIT = 4096
 _EXPIRATION_CACHE_SIZE = 1024
 Header = tuple[bytes, bytes]
 _ExpiryKey = tuple[tuple[str, ...], str, bool]
@@ -69,7 +71,7 @@ class Engine:
         self.cookie_rules = CookieRules(settings, self.codec, self.classifier)
         #: What each distinct ``Cookie`` header says (see :mod:`.cookie_header`).
         self.cookie_headers: BoundedCache[str | bytes, CookieHeader] = BoundedCache(
-            self.cookie_rules.parse, _COOKIE_HEADER_CACHE_SIZE
+            self.cookie_rules.parse, _COOKIE_HEADER_CACHE_SIZE, COOKIE_HEADER_LIMIT
         )
         #: What a request without a ``Cookie`` header says.
         self.no_cookies = self.cookie_rules.parse("")

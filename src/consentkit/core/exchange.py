@@ -23,8 +23,6 @@ from .request import RequestFacts
 if TYPE_CHECKING:
     from .engine import Engine
 
-#: The longest ``Cookie`` header remembered; a longer one is parsed for its request only.
-COOKIE_HEADER_LIMIT = 4096
 _GPC_ON = frozenset({b"1", "1"})
 _SECURE_SCHEMES = ("https", "wss")
 _NOTHING: frozenset[str] = frozenset()
@@ -60,14 +58,8 @@ class Exchange:
         #: The request's facts as it arrived.
         self.request = request
         cookie = request.cookie
-        if not cookie:
-            cookies = engine.no_cookies
-        elif len(cookie) <= COOKIE_HEADER_LIMIT:
-            cookies = engine.cookie_headers[cookie]
-        else:
-            cookies = engine.cookie_rules.parse(cookie)
         #: What the request's ``Cookie`` header says.
-        self.cookies = cookies
+        self.cookies = cookies = engine.cookie_headers[cookie] if cookie else engine.no_cookies
         gpc = request.gpc
         #: The request carried ``Sec-GPC: 1``.
         self.gpc = gpc is not None and gpc.strip() in _GPC_ON
@@ -117,10 +109,9 @@ class Exchange:
         return (
             self.cookies.claims_location
             and self.engine.settings.mask_client_ip
-            and "location" not in self.granted
+            and "location" not in self.granted()
         )
 
-    @property
     def verified(self) -> VerifiedConsent | None:
         """The request's valid consent, with what it grants, or ``None``: verified once per
         distinct ``Cookie`` header and scheme, its age checked on every request."""
@@ -137,27 +128,24 @@ class Exchange:
             self._verified = verified
         return verified  # type: ignore[no-any-return]
 
-    @property
     def stored(self) -> StoredConsent | None:
         """The valid stored choice for the current policy version, or ``None``."""
-        verified = self.verified
+        verified = self.verified()
         return None if verified is None else verified.stored
 
-    @property
     def granted(self) -> frozenset[str]:
         """The optional categories granted for this request (Global Privacy Control applied)."""
-        verified = self.verified
+        verified = self.verified()
         if verified is None:
             return _NOTHING
         return verified.granted_gpc if self.gpc else verified.granted
 
-    @property
     def refused_cookies(self) -> tuple[str, ...]:
         """The browser's cookies of optional categories not granted: to be expired."""
         cookies = self.cookies
         if not cookies.gated:  # nothing to gate: nothing to verify
             return ()
-        verified = self.verified
+        verified = self.verified()
         if verified is None:
             return cookies.gated_names
         return verified.refused_gpc if self.gpc else verified.refused
@@ -166,7 +154,7 @@ class Exchange:
     def consent(self) -> Consent:
         """The consent that applies to this request."""
         if self._consent is None:
-            self._consent = self._consent_of(self.stored, self.granted)
+            self._consent = self._consent_of(self.stored(), self.granted())
         return self._consent
 
     def decide(self, stored: StoredConsent) -> Consent:

@@ -49,15 +49,28 @@ def _role(name: bytes | str) -> int | None:
 header_roles: BoundedCache[bytes | str, int | None] = BoundedCache(_role, 512)
 #: The app's headers as bytes (ASGI) or as PEP 3333's latin-1 text (WSGI).
 AppHeaders = Sequence[tuple[Any, Any]]
-#: What the scan compares values with, in each form: an HTML type, a weak ETag's start, the
-#: encodings that leave a body as it is.
-_BYTE_FORMS: tuple[Any, Any, Any] = (b"text/html", b"W/", (b"", b"identity"))
-_TEXT_FORMS: tuple[Any, Any, Any] = ("text/html", "W/", ("", "identity"))
+
+
+def _is_html(content_type: bytes | str) -> bool:
+    if isinstance(content_type, str):
+        content_type = content_type.encode("latin-1", "replace")
+    return content_type[:9].lower() == b"text/html"
+
+
+#: Whether a ``Content-Type`` value (bytes, or PEP 3333's text) is an HTML type, per value.
+html_types: BoundedCache[bytes | str, bool] = BoundedCache(_is_html, 256)
+#: What the scan compares values with, as bytes and as text (indexed by ``text``): a weak
+#: ETag's start, the encodings that leave a body as it is.
+_WEAK: tuple[Any, Any] = (b"W/", "W/")
+_IDENTITY: tuple[Any, Any] = ((b"", b"identity"), ("", "identity"))
 _NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/=_-]{1,128})'")
 #: The Vary a page gets: for a decided visitor, and for one who may be shown the banner.
 _VARY_COOKIE = (b"vary", b"Cookie")
 _VARY_BANNER = (b"vary", b"Cookie, Accept-Language")
 _NO_POSITIONS: tuple[int, ...] = ()
+#: The statuses whose body is a page that may get a snippet: not a 1xx, a redirect, a 204 or
+#: a 206.
+_PAGE_STATUSES = frozenset(range(200, 300)) - {204, 206} | frozenset(range(400, 1000))
 #: Edits of an app's header list: ``(headers, replaced, dropped, added)`` (see :func:`_edited`).
 _Edits = tuple[Sequence[Header], Sequence[tuple[int, Header]], Collection[int], Headers]
 
@@ -105,19 +118,22 @@ class HeaderScan:
 def scan_headers(headers: AppHeaders, text: bool = False) -> HeaderScan | None:
     """The :class:`HeaderScan` of ``headers`` (PEP 3333's latin-1 strings when ``text``, else
     bytes), or ``None`` when they hold neither a page nor a ``Set-Cookie``: the usual API
-    response, which then costs this one pass and nothing else (no object, no conversion)."""
-    html, weak, identity = _TEXT_FORMS if text else _BYTE_FORMS
-    content_type: Any = html[:0]
-    csp = None
+    response, which then costs one quick pass and nothing else (no object, no conversion)."""
+    value: Any
+    for name, value in headers:  # the quick pass: is there anything to do at all?
+        role = header_roles[name]
+        if role == _SET_COOKIE or (role == _CONTENT_TYPE and html_types[value]):
+            break
+    else:
+        return None
+    content_type = csp = None
     encoded = repeated_framing = False
     cookie_at: list[int] | tuple[int, ...] = _NO_POSITIONS
     etag_at = length_at = vary_at = -1
-    roles = header_roles
     index = -1  # counted, not enumerate(): half the cost of the loop
-    value: Any
     for name, value in headers:
         index += 1
-        role = roles[name]
+        role = header_roles[name]
         if role is None:
             continue
         if role == _CONTENT_TYPE:
@@ -128,16 +144,16 @@ def scan_headers(headers: AppHeaders, text: bool = False) -> HeaderScan | None:
             repeated_framing |= length_at >= 0
             length_at = index
         elif role == _ETAG:
-            if not value.startswith(weak):  # a weak ETag still holds
+            if not value.startswith(_WEAK[text]):  # a weak ETag still holds
                 repeated_framing |= etag_at >= 0
                 etag_at = index
         elif role == _VARY:
             vary_at = index
         elif role == _ENCODING:
-            encoded = value.strip().lower() not in identity
+            encoded = value.strip().lower() not in _IDENTITY[text]
         else:
             csp = value
-    is_html = content_type[:9].lower() == html
+    is_html = content_type is not None and html_types[content_type]
     if not is_html and not cookie_at:
         return None
     scan = object.__new__(HeaderScan)  # filled here: no __init__ call per response
@@ -206,7 +222,7 @@ class Planner:
         ``app_headers`` are bytes, or PEP 3333's latin-1 strings when ``text``: those are
         converted only when there is something to change (the plan's headers are bytes)."""
         scan = scan_headers(app_headers, text)
-        refused = x.refused_cookies if x.cookies.gated else ()
+        refused = x.refused_cookies() if x.cookies.gated else ()
         if scan is None and not refused:
             return None  # the usual API response: no page, no cookie to gate
         headers: Sequence[Header] = app_headers
@@ -225,30 +241,29 @@ class Planner:
         if scan.encoded and self.watches_encoding:  # a compressed page: left the usual path
             self._notice_encoded(x, status, headers)
         request = x.request
-        if self._statistics is not None and status == 200 and request.method == "GET":
+        method = request.method
+        if self._statistics is not None and status == 200 and method == "GET":
             self._statistics.record(x.consent)
-        undecided = x.verified is None
+        undecided = x.verified() is None
         snippet = None
         unknown_length = False  # a HEAD of a page that a GET would give a snippet
         # A page's body may get a snippet (for a HEAD: would, for a GET) when it is a plain
-        # (not encoded) full body, with a status whose body is a page (not a redirect, 204,
-        # 206 or 1xx), not part of a page (htmx, Turbo Frames), and not the answer to an
-        # OPTIONS (which Flask, for one, sends itself, as text/html).
-        if not (
-            scan.encoded
-            or status < 200
-            or 300 <= status < 400
-            or status in (204, 206)
-            or request.method == "OPTIONS"
-            or request.is_partial
+        # (not encoded) full body, with a status whose body is a page, not part of a page
+        # (htmx, Turbo Frames), and not the answer to an OPTIONS (which Flask, for one, sends
+        # itself, as text/html).
+        if (
+            status in _PAGE_STATUSES
+            and not scan.encoded
+            and method != "OPTIONS"
+            and not request.is_partial
         ):
-            if request.method == "HEAD":
-                unknown_length = undecided or bool(x.granted)
+            if method == "HEAD":
+                unknown_length = undecided or bool(x.granted())
             else:  # the banner for an undecided visitor, the loader for one who granted some
                 nonce = scan.nonce() if scan.csp is not None else None
                 if undecided:
                     snippet = self._snippets.banner(x, nonce)
-                elif granted := x.granted:
+                elif granted := x.granted():
                     snippet = self._snippets.loader(request.root_path, granted, nonce)
         # A 304 stands for the 200 it revalidates, and must repeat its Vary (RFC 9110 15.4.5).
         banner = undecided and (snippet is not None or unknown_length or status == 304)
@@ -305,7 +320,7 @@ class Planner:
         dropped: list[int] = []
         kept: set[str] = set()
         if cookie_at:
-            granted = x.granted
+            granted = x.granted()
             category_of = self._category_of
             for index in cookie_at:
                 value = headers[index][1]

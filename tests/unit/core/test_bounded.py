@@ -93,3 +93,14 @@ def test_the_classifier_category_of_is_such_a_bound_method(engine: Engine) -> No
     assert category_of("sessionid") is None
     assert cache["_ga_ABC123"] is analytics
     assert "sessionid" in cache  # "no category" is remembered too
+
+
+def test_a_key_over_longest_key_is_made_every_time_and_never_kept() -> None:
+    make = Recorder()
+    cache = BoundedCache(make, 4, longest_key=5)
+    assert cache["ข้าวผัด"] == "ค่าของ ข้าวผัด"  # 7 characters
+    assert cache["ข้าวผัด"] == "ค่าของ ข้าวผัด"
+    assert cache["ผัดไท"] == "ค่าของ ผัดไท"  # 5: kept
+    cache["ผัดไท"]
+    assert make.calls == ["ข้าวผัด", "ข้าวผัด", "ผัดไท"]
+    assert dict(cache) == {"ผัดไท": "ค่าของ ผัดไท"}
