@@ -199,9 +199,7 @@ def _plain_closing_tag(body: bytes) -> int | None:
     if index < 0:
         return None
     tail = body[index + 6 :]
-    # A site's pages mostly end alike (">\n</html>\n"): a short tail's answer is remembered.
-    hides = hiding_tails[tail] if len(tail) <= _SHORT_TAIL else _hides(tail)
-    return None if hides else index
+    return None if hiding_tails[tail] else index
 
 
 def _hides(tail: bytes) -> bool:
@@ -210,9 +208,9 @@ def _hides(tail: bytes) -> bool:
     return tail[:1] not in _TAG_NAME_ENDS or _HIDES_A_CLOSING_TAG.search(tail) is not None
 
 
-_SHORT_TAIL = 64
-#: :func:`_hides` of the short tails seen.
-hiding_tails: BoundedCache[bytes, bool] = BoundedCache(_hides, 64)
+#: :func:`_hides` of the tails seen: a site's pages mostly end alike (``">\n</html>\n"``), so
+#: a short tail's answer is remembered (a longer one is worked out every time).
+hiding_tails: BoundedCache[bytes, bool] = BoundedCache(_hides, 64, longest_key=64)
 
 
 def _is_document(start: bytes, final: bool) -> bool | None:
