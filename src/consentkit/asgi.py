@@ -223,8 +223,7 @@ class _SendRewriter:
         if message["type"] != "http.response.start":
             return self.send_downstream(message)
         x = self.x
-        # False (bytes) given, not defaulted: a call with every argument is the cheaper kind.
-        plan = x.engine.plan(x, message["status"], message.get("headers", []), False)
+        plan = x.engine.plan(x, message["status"], message.get("headers", []))
         if plan is None:
             return self.send_downstream(message)
         if plan.injector is None:
