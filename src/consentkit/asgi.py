@@ -188,12 +188,15 @@ def _mask(scope: Scope, x: Exchange) -> None:
 class _SendRewriter:
     """Applies the engine's plan to one response as its messages go by.
 
-    A page that may get a snippet has its start held until its body shows whether it is a
-    document (the planned headers, the snippet's length in ``Content-Length``) or a fragment
-    (the app's own framing): usually the first body message, which follows the start at once;
+    A page that may get a snippet and that the app framed (``Content-Length``, a strong
+    ``ETag``) has its start held until its body shows whether it is a document (the planned
+    headers, the snippet's length in ``Content-Length``) or a fragment (the app's own framing):
+    usually the first body message, which follows the start at once;
     a first chunk too short to tell (whitespace, an unfinished comment) holds it a little longer
     (see :data:`~consentkit.core.inject.DECIDE_WITHIN`). Then the body streams. A body sent
-    another way (``http.response.pathsend``) gets the start with the app's own framing.
+    another way (``http.response.pathsend``) gets the start with the app's own framing. A page
+    the app left unframed (a stream) gets the same headers either way: its start goes at once,
+    and only its body waits for the first bytes (the injector holds them).
 
     Kept apart from the exchange: the exchange is in the scope, and the server's ``send``
     often holds the scope (uvicorn's per-request cycle does), so an exchange holding that
@@ -230,6 +233,9 @@ class _SendRewriter:
             return self.send_downstream({**message, "headers": plan.headers})
         self.plan = plan
         self.injector = plan.injector
+        if not plan.body_decides_headers:  # a document or a fragment: the same headers
+            self.pending = None
+            return self.send_downstream({**message, "headers": plan.headers})
         self.pending = message
         return _HELD
 

@@ -124,6 +124,41 @@ def test_a_page_start_is_held_only_until_its_first_body_message_decides() -> Non
     assert int(dict(sent[0]["headers"])[b"content-length"]) == len(body)
 
 
+@pytest.mark.parametrize(
+    "first",
+    [b"<!doctype html><html><body><p>" + "สวัสดี".encode(), "<h1>รายการ</h1>".encode()],
+    ids=["document", "fragment"],
+)
+def test_an_unframed_page_start_goes_at_once(first: bytes) -> None:
+    """A stream (no Content-Length, no strong ETag) gets the same headers whether it turns out
+    a document or a fragment, so its start is not held for the body."""
+    sent: list[dict[str, Any]] = []
+    seen: list[list[str]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/html; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        seen.append([m["type"] for m in sent])
+        await send({"type": "http.response.body", "body": first, "more_body": True})
+        await send({"type": "http.response.body", "body": b"</p></body></html>"})
+
+    async def server_send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    asyncio.run(ConsentMiddleware(app, **OPTIONS)(http_scope(), receive, server_send))
+    assert seen == [["http.response.start"]]
+    headers = dict(sent[0]["headers"])
+    assert b"content-length" not in headers and headers[b"vary"] == b"Cookie, Accept-Language"
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    banner = b'id="consentkit-banner"' in body
+    assert banner is first.startswith(b"<!doctype")
+    if not banner:
+        assert body == first + b"</p></body></html>"
+
+
 def test_with_pathsend_offered_a_page_body_is_still_rewritten() -> None:
     page = "<body>สวัสดี</body>".encode()
     app = one_response(b"text/html; charset=utf-8", page)

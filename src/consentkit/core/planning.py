@@ -173,10 +173,11 @@ class ResponsePlan:
     body passes untouched). ``app_length`` is the app's ``Content-Length`` when it gave one.
 
     With an injector, :attr:`headers` hold for a whole document (the snippet's length added);
-    the body's start decides (:attr:`.Injector.document`), so an adapter holds the start until
-    then and sends :meth:`headers_for_unrewritten_body` for a fragment."""
+    the body's start decides (:attr:`.Injector.document`), so where
+    :attr:`body_decides_headers`, an adapter holds the start until then and sends
+    :meth:`headers_for_unrewritten_body` for a fragment."""
 
-    __slots__ = ("_plain", "app_length", "headers", "injector")
+    __slots__ = ("_plain", "app_length", "body_decides_headers", "headers", "injector")
 
     def __init__(
         self,
@@ -189,6 +190,10 @@ class ResponsePlan:
         self.injector = injector
         self.app_length = app_length
         self._plain = plain
+        #: A document and a fragment get different headers (the app framed the body with a
+        #: ``Content-Length`` or a strong ``ETag``), so the start must wait for the body's
+        #: first bytes; otherwise both get :attr:`headers` and the start can go at once.
+        self.body_decides_headers = plain is not None
 
     def headers_for_unrewritten_body(self) -> Headers:
         """The headers to send if the body turns out not to get the snippet after all (a
@@ -278,6 +283,9 @@ class Planner:
             if unknown_length:  # every Content-Length and strong ETag
                 dropped = [*dropped, *(i for i, (n, v) in enumerate(headers) if _is_framing(n, v))]
             return ResponsePlan(_edited(headers, replaced, dropped, added))
+        injector = Injector(snippet)
+        if scan.length_at < 0 and scan.etag_at < 0:  # no framing to fix: one set of headers
+            return ResponsePlan(_edited(headers, replaced, dropped, added), injector)
         plain = (headers, replaced, dropped, added)  # before the framing is fixed
         length = None  # the app's Content-Length, when it gave one valid one
         if scan.length_at >= 0 and not scan.repeated_framing:
@@ -293,7 +301,7 @@ class Planner:
             if scan.etag_at >= 0:
                 dropped = [*dropped, scan.etag_at]
         framed = _edited(headers, replaced, dropped, added)
-        return ResponsePlan(framed, Injector(snippet), plain, -1 if length is None else length)
+        return ResponsePlan(framed, injector, plain, -1 if length is None else length)
 
     def _notice_encoded(self, x: Exchange, status: int, headers: Sequence[Header]) -> None:
         """Say once, in the log, that a page reached consentkit already compressed (a

@@ -335,6 +335,27 @@ def test_content_length_grows_by_the_snippet(engine: Engine, exchange: MakeExcha
     assert len(plan.injector.whole(PAGE)) == len(PAGE) + len(banner)
 
 
+@pytest.mark.parametrize(
+    ("framing", "decides"),
+    [
+        ([], False),  # a stream: the same headers for a document and a fragment
+        ([(b"etag", 'W/"ฉบับ1"'.encode())], False),  # a weak ETag holds either way
+        ([LENGTH], True),
+        ([(b"etag", b'"v1"')], True),
+    ],
+)
+def test_only_a_framed_page_makes_its_headers_wait_for_its_body(
+    engine: Engine, exchange: MakeExchange, framing: list[Header], decides: bool
+) -> None:
+    plan = planned(engine, exchange(), 200, [HTML, *framing])
+    assert plan.injector is not None
+    assert plan.body_decides_headers is decides
+    fragment_headers = plan.headers_for_unrewritten_body()
+    assert (fragment_headers != plan.headers) is decides
+    if not decides:
+        assert fragment_headers == [HTML, *framing, VARY_BANNER]
+
+
 def test_a_strong_etag_is_dropped_a_weak_one_kept(engine: Engine, exchange: MakeExchange) -> None:
     weak: Header = (b"etag", b'W/"v1"')
     assert planned(engine, exchange(), 200, [HTML, (b"ETag", b'"v1"')]).headers == [
