@@ -229,15 +229,15 @@ class _SendRewriter:
         plan = x.engine.plan(x, message["status"], message.get("headers", []))
         if plan is None:
             return self.send_downstream(message)
-        if plan.injector is None:
-            return self.send_downstream({**message, "headers": plan.headers})
-        self.plan = plan
-        self.injector = plan.injector
-        if not plan.body_decides_headers:  # a document or a fragment: the same headers
+        if plan.body_decides_headers:  # a framed page: its start waits for the body's start
+            self.plan = plan
+            self.injector = plan.injector
+            self.pending = message
+            return _HELD
+        if plan.injector is not None:  # a stream: the same headers, document or fragment
+            self.injector = plan.injector
             self.pending = None
-            return self.send_downstream({**message, "headers": plan.headers})
-        self.pending = message
-        return _HELD
+        return self.send_downstream({**message, "headers": plan.headers})
 
     def _inject(self, message: Message) -> bytes:
         """A body message's bytes with the snippet in (the injector is there)."""
