@@ -124,6 +124,27 @@ def test_erase_says_how_many_and_the_store_still_verifies(store: tuple[Path, lis
     assert "erased 0 records" in again.stdout
 
 
+def test_an_old_code_starting_with_a_dash_is_erased_after_a_double_dash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store may hold a code from before codes stopped starting with ``-``."""
+    from consentkit.core import codec
+
+    path = tmp_path / "ร้านเก่า.sqlite3"
+    monkeypatch.setattr(codec, "new_consent_id", lambda: "-rV0kX2pQ9sLm4Tz")
+    site = ConsentWSGIMiddleware(wsgi_app, **OPTIONS, records=str(path))
+    client = WsgiClient(site)
+    headers = [FORM, ("Origin", client.origin), ("Accept", "application/json")]
+    answer = client.request("POST", "/_consent", headers=headers, body=b"choice=reject_all")
+    site.close()
+    assert json.loads(answer.body)["consent_id"] == "-rV0kX2pQ9sLm4Tz"
+    exported = _run("records", "export", str(path), "--consent-id=-rV0kX2pQ9sLm4Tz", key=False)
+    assert json.loads(exported.stdout)["choice"] == "reject_all"
+    done = _run("records", "erase", str(path), "--", "-rV0kX2pQ9sLm4Tz")
+    assert done.returncode == 0 and "erased 1 record " in done.stdout
+    assert _run("records", "verify", str(path)).returncode == 0
+
+
 def test_prune_keeps_recent_records(store: tuple[Path, list[str]]) -> None:
     path, _ = store
     done = _run("records", "prune", str(path), "--older-than", "30")

@@ -105,8 +105,13 @@ class ConsentCodec:
 
 
 def new_consent_id() -> str:
-    """A random receipt code: 16 URL-safe characters (96 bits)."""
-    return base64.urlsafe_b64encode(os.urandom(12)).decode("ascii")
+    """A random receipt code: 16 URL-safe characters (96 random bits, less the few codes that
+    start with ``-``, which a command line reads as an option: ``consentkit records erase STORE
+    ID`` takes the code as the visitor gives it)."""
+    while True:
+        consent_id = base64.urlsafe_b64encode(os.urandom(12)).decode("ascii")
+        if consent_id[0] != "-":
+            return consent_id
 
 
 def _is_consent_id(text: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from consentkit.consent import Consent
-from consentkit.core.codec import ConsentCodec
+from consentkit.core.codec import ConsentCodec, new_consent_id
 
 KEY = "กุญแจลับของร้าน-0123456789abcdef"
 
@@ -44,3 +44,13 @@ def test_an_id_that_could_break_the_cookie_is_replaced() -> None:
     codec = ConsentCodec([KEY], 3600)
     stored = codec.decode(codec.encode([], "1", "a~b"))
     assert stored is not None and "~" not in stored.consent_id and len(stored.consent_id) == 16
+
+
+def test_no_receipt_code_starts_like_a_command_line_option() -> None:
+    """``consentkit records erase STORE ID`` reads a code starting with ``-`` as an option; one
+    code in 64 would, if drawn from the whole alphabet (4,096 here: all would pass by chance
+    once in 10^28 runs)."""
+    codes = {new_consent_id() for _ in range(4096)}
+    assert len(codes) == 4096
+    assert all(len(code) == 16 and code[0] != "-" for code in codes)
+    assert any(code[0] == "_" for code in codes)  # the rest of the alphabet still drawn
