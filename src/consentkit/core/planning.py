@@ -283,10 +283,7 @@ class Planner:
             if unknown_length:  # every Content-Length and strong ETag
                 dropped = [*dropped, *(i for i, (n, v) in enumerate(headers) if _is_framing(n, v))]
             return ResponsePlan(_edited(headers, replaced, dropped, added))
-        injector = Injector(snippet)
-        if scan.length_at < 0 and scan.etag_at < 0:  # no framing to fix: one set of headers
-            return ResponsePlan(_edited(headers, replaced, dropped, added), injector)
-        plain = (headers, replaced, dropped, added)  # before the framing is fixed
+        plain: _Edits | None = (headers, replaced, dropped, added)  # before the framing is fixed
         length = None  # the app's Content-Length, when it gave one valid one
         if scan.length_at >= 0 and not scan.repeated_framing:
             value = headers[scan.length_at][1].strip()
@@ -301,7 +298,9 @@ class Planner:
             if scan.etag_at >= 0:
                 dropped = [*dropped, scan.etag_at]
         framed = _edited(headers, replaced, dropped, added)
-        return ResponsePlan(framed, injector, plain, -1 if length is None else length)
+        if scan.length_at < 0 and scan.etag_at < 0:  # nothing framed: a fragment gets the same
+            plain = None
+        return ResponsePlan(framed, Injector(snippet), plain, -1 if length is None else length)
 
     def _notice_encoded(self, x: Exchange, status: int, headers: Sequence[Header]) -> None:
         """Say once, in the log, that a page reached consentkit already compressed (a
