@@ -18,7 +18,7 @@ from .core.engine import Engine
 from .core.exchange import Exchange
 from .core.inject import Injector
 from .core.planning import ResponsePlan
-from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS, RequestFacts
+from .core.request import MASKED_HEADERS, REQUEST_HEADERS, RequestFacts
 from .diagnostics import log_start
 from .lookup import EXCHANGE_KEY
 from .options import Settings
@@ -112,7 +112,7 @@ class ConsentMiddleware:
         if x.masking:  # the peer inline (every masked request), the rest when there is some
             if x.masked_peer is not None:
                 scope["client"] = (x.masked_peer, client[1])  # type: ignore[index]
-            if not _ADDRESS_HEADER_NAMES.isdisjoint(headers):
+            if not _MASKED_HEADER_NAMES.isdisjoint(headers):
                 scope["headers"] = masked_headers(raw, x)
         if b"x-forwarded-for" in headers and self.engine.addresses.watches_server_proxy:
             self.engine.addresses.notice_server_proxy(request)
@@ -147,7 +147,7 @@ class ConsentMiddleware:
 
 #: Where each header the core reads is found in the request's header dict.
 _HEADER_KEYS = {name: name.encode("latin-1") for name in REQUEST_HEADERS}
-_ADDRESS_HEADER_NAMES = frozenset(name.encode("latin-1") for name in ADDRESS_HEADERS)
+_MASKED_HEADER_NAMES = frozenset(name.encode("latin-1") for name in MASKED_HEADERS)
 _DEFAULT_SCHEME = {"http": "http", "websocket": "ws"}
 
 
@@ -163,11 +163,12 @@ def _joined(raw: list[tuple[bytes, bytes]]) -> dict[bytes, bytes]:
 
 
 def masked_headers(raw: list[tuple[bytes, bytes]], x: Exchange) -> list[tuple[bytes, bytes]]:
-    """The request headers with only truncated addresses in those that carry the client's."""
+    """The request headers with only truncated addresses in those that carry the client's,
+    and without those that tell its location."""
     masked_header = x.engine.addresses.masked_header
     headers = []
     for name, value in raw:
-        if name in _ADDRESS_HEADER_NAMES:
+        if name in _MASKED_HEADER_NAMES:
             new = masked_header(name.decode("latin-1"), value.decode("latin-1"))
             if new is None:
                 continue
@@ -178,10 +179,10 @@ def masked_headers(raw: list[tuple[bytes, bytes]], x: Exchange) -> list[tuple[by
 
 def _mask(scope: Scope, x: Exchange) -> None:
     """Show the app (and the server's log) only what the exchange says: the masked peer, and
-    truncated addresses in the address headers."""
+    truncated addresses in the address headers, and no location header."""
     if x.masked_peer is not None:
         scope["client"] = (x.masked_peer, scope["client"][1])
-    if not _ADDRESS_HEADER_NAMES.isdisjoint(x.request.headers):
+    if not _MASKED_HEADER_NAMES.isdisjoint(x.request.headers):
         scope["headers"] = masked_headers(scope["headers"], x)
 
 

@@ -11,7 +11,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from .core.exchange import Exchange
-from .core.request import ADDRESS_HEADERS, REQUEST_HEADERS
+from .core.request import MASKED_HEADERS, REQUEST_HEADERS
 
 Environ = MutableMapping[str, Any]
 
@@ -24,25 +24,26 @@ ENVIRON_KEYS = {
     )
     for name in REQUEST_HEADERS
 }
-#: Environ key -> header name, for every header that carries a client's address.
-ADDRESS_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in ADDRESS_HEADERS}
+#: Environ key -> header name, for every header that carries a client's address or location
+#: (:data:`~.core.request.MASKED_HEADERS`).
+MASKED_KEYS = {"HTTP_" + n.upper().replace("-", "_"): n for n in MASKED_HEADERS}
 #: Where werkzeug's ProxyFix, in front of consentkit, keeps the environ's values it replaced.
 PROXY_FIX_ORIGINALS = "werkzeug.proxy_fix.orig"
-#: Environ keys that may hold a client's address besides REMOTE_ADDR.
-OTHER_COPIES = frozenset({*ADDRESS_KEYS, "REMOTE_HOST", PROXY_FIX_ORIGINALS})
+#: Environ keys that may hold a client's address (or location) besides REMOTE_ADDR.
+OTHER_COPIES = frozenset({*MASKED_KEYS, "REMOTE_HOST", PROXY_FIX_ORIGINALS})
 
 
 def mask_address_headers(environ: Environ, x: Exchange) -> None:
-    """Show the app only truncated addresses in the headers that carry the client's."""
+    """Show the app only truncated addresses in the headers that carry the client's, and none
+    of the headers that tell its location."""
     masked_header = x.engine.addresses.masked_header
-    for key, name in ADDRESS_KEYS.items():
-        value = environ.get(key)
-        if value is not None:
-            new = masked_header(name, value)
-            if new is None:
-                del environ[key]
-            else:
-                environ[key] = new
+    for key in MASKED_KEYS.keys() & environ.keys():  # those present: usually one or two
+        value = environ[key]
+        new = masked_header(MASKED_KEYS[key], value) if isinstance(value, str) else None
+        if new is None:
+            del environ[key]
+        else:
+            environ[key] = new
 
 
 def mask_peer_copies(environ: Environ, x: Exchange, masked_peer: str | None) -> None:
@@ -59,11 +60,12 @@ def mask_peer_copies(environ: Environ, x: Exchange, masked_peer: str | None) -> 
 
 
 def mask(environ: Environ, x: Exchange) -> None:
-    """Show the app (and the server's log) only what the exchange says: the masked peer, and
-    truncated addresses in the address headers and the server's other copies of the peer."""
+    """Show the app (and the server's log) only what the exchange says: the masked peer,
+    truncated addresses in the address headers and the server's other copies of the peer, and
+    no location header."""
     if x.masked_peer is not None:
         environ["REMOTE_ADDR"] = x.masked_peer
-    if not ADDRESS_KEYS.keys().isdisjoint(environ):
+    if not MASKED_KEYS.keys().isdisjoint(environ):
         mask_address_headers(environ, x)
     if "REMOTE_HOST" in environ or PROXY_FIX_ORIGINALS in environ:
         mask_peer_copies(environ, x, x.masked_peer)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..location.ip import MAX_HOPS, client_ip, parse_address, truncate_ip
 from .bounded import BoundedCache
-from .request import RequestFacts
+from .request import LOCATION_HEADERS, RequestFacts
 
 if TYPE_CHECKING:
     from ..location.geo import Location
@@ -75,11 +75,12 @@ class Addresses:
             return None
 
     def masked_header(self, name: str, value: str) -> str | None:
-        """The value of one of :data:`~.request.ADDRESS_HEADERS` with each element that is an
-        address truncated and every other one ``unknown`` (so that nothing of an address can
-        stay, whatever the syntax); ``None`` to drop the header (``Forwarded``, whose syntax
-        is not worth rewriting)."""
-        if name == "forwarded":
+        """The value of one of :data:`~.request.MASKED_HEADERS` as a masked request shows it:
+        for an address header, each element that is an address truncated and every other one
+        ``unknown`` (so that nothing of an address can stay, whatever the syntax); ``None`` to
+        drop the header (``Forwarded``, whose syntax is not worth rewriting, and every one of
+        :data:`~.request.LOCATION_HEADERS`: no location without ``location`` granted)."""
+        if name == "forwarded" or name in LOCATION_HEADERS:
             return None
         truncated = self.truncated
         return ", ".join(truncated[part.strip()] or "unknown" for part in value.split(","))

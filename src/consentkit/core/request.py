@@ -74,6 +74,54 @@ ADDRESS_HEADERS: dict[str, str] = {
     "x-proxyuser-ip": "Google services",
 }
 
+#: Every request header in which a CDN or platform tells the app where the client is (its
+#: country, region, city, coordinates, time zone), worked out from the client's address, and
+#: who sends it. Without ``location`` granted the app gets no location (the contract's "IP and
+#: location"), so while a request is masked these are removed, like ``Forwarded``.
+LOCATION_HEADERS: dict[str, str] = {
+    "cf-ipcountry": "Cloudflare (on by default)",
+    "cf-ipcity": "Cloudflare (visitor location headers)",
+    "cf-ipcontinent": "Cloudflare (visitor location headers)",
+    "cf-iplatitude": "Cloudflare (visitor location headers)",
+    "cf-iplongitude": "Cloudflare (visitor location headers)",
+    "cf-region": "Cloudflare (visitor location headers)",
+    "cf-region-code": "Cloudflare (visitor location headers)",
+    "cf-metro-code": "Cloudflare (visitor location headers)",
+    "cf-postal-code": "Cloudflare (visitor location headers)",
+    "cf-timezone": "Cloudflare (visitor location headers)",
+    "cloudfront-viewer-country": "Amazon CloudFront",
+    "cloudfront-viewer-country-name": "Amazon CloudFront",
+    "cloudfront-viewer-country-region": "Amazon CloudFront",
+    "cloudfront-viewer-country-region-name": "Amazon CloudFront",
+    "cloudfront-viewer-city": "Amazon CloudFront",
+    "cloudfront-viewer-postal-code": "Amazon CloudFront",
+    "cloudfront-viewer-time-zone": "Amazon CloudFront",
+    "cloudfront-viewer-latitude": "Amazon CloudFront",
+    "cloudfront-viewer-longitude": "Amazon CloudFront",
+    "cloudfront-viewer-metro-code": "Amazon CloudFront",
+    "x-appengine-country": "Google App Engine",
+    "x-appengine-region": "Google App Engine",
+    "x-appengine-city": "Google App Engine",
+    "x-appengine-citylatlong": "Google App Engine",
+    "x-client-geo-location": "Google Cloud load balancers (the name their docs suggest)",
+    "x-vercel-ip-country": "Vercel",
+    "x-vercel-ip-country-region": "Vercel",
+    "x-vercel-ip-city": "Vercel",
+    "x-vercel-ip-continent": "Vercel",
+    "x-vercel-ip-latitude": "Vercel",
+    "x-vercel-ip-longitude": "Vercel",
+    "x-vercel-ip-postal-code": "Vercel",
+    "x-vercel-ip-timezone": "Vercel",
+    "x-nf-geo": "Netlify",
+    "x-country": "Netlify and others",
+    "x-akamai-edgescape": "Akamai EdgeScape",
+    "x-country-code": "nginx GeoIP set-ups and others",
+}
+
+#: The headers a masked request does not show the app as they came: those of
+#: :data:`ADDRESS_HEADERS` (rewritten) and of :data:`LOCATION_HEADERS` (removed).
+MASKED_HEADERS = frozenset({*ADDRESS_HEADERS, *LOCATION_HEADERS})
+
 
 class RequestFacts:
     """One request's method, paths, scheme, peer and headers, as it arrived.

@@ -322,6 +322,17 @@ def test_every_address_header_is_masked_in_meta_and_request_headers() -> None:
     assert len(shown["meta"]) >= len(ADDRESS_HEADERS) - 1
 
 
+def test_no_location_header_reaches_the_view_without_location() -> None:
+    from consentkit.core.request import LOCATION_HEADERS
+
+    extra = {"HTTP_" + name.upper().replace("-", "_"): "TH" for name in LOCATION_HEADERS}
+    extra["HTTP_CF_IPCITY"] = "Chiang Mai"
+    shown = Client(REMOTE_ADDR="10.0.0.5").get("/address-headers", **extra).json()
+    assert "Chiang Mai" not in json.dumps(shown)
+    assert not set(shown["meta"]) & set(extra)
+    assert not {name.lower() for name in shown["headers"]} & set(LOCATION_HEADERS)
+
+
 def test_a_response_with_several_expiries_survives_pickling() -> None:
     """Django's cache middleware pickles responses: each expiry keeps its whole header."""
     import pickle

@@ -34,7 +34,7 @@ from ...core.exchange import Exchange
 from ...core.inject import Injector
 from ...core.planning import ResponsePlan
 from ...core.request import RequestFacts
-from ...environ import ADDRESS_KEYS, ENVIRON_KEYS, OTHER_COPIES, mask
+from ...environ import ENVIRON_KEYS, MASKED_KEYS, OTHER_COPIES, mask
 from ...lookup import EXCHANGE_KEY, find_exchange
 from ...options import Settings
 from . import SETTING, options_from_settings
@@ -198,7 +198,7 @@ def _mask(request: Any, x: Exchange) -> None:
         client = scope.get("client")
         if x.masked_peer is not None and client:
             scope["client"] = (x.masked_peer, client[1])
-        if not ADDRESS_KEYS.keys().isdisjoint(x.request.headers):
+        if not MASKED_KEYS.keys().isdisjoint(x.request.headers):
             scope["headers"] = masked_headers(scope.get("headers", []), x)
 
 
