@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,10 @@ def format_long_date(date: datetime.date, locale: str) -> str:
         return date.isoformat()
 
 
+#: A language tag as BCP 47 and Babel write one (``th``, ``th-TH``, ``zh_Hant_TW``).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
 class Catalogs:
     """The banner's languages: translations, negotiation and formatting for each locale."""
 
@@ -102,14 +107,20 @@ class Catalogs:
     def choose(self, chosen: str | None, accept_language: str | None) -> str:
         """The banner locale: the visitor's explicit choice, then ``Accept-Language``, then the
         default. Negotiation runs once per distinct header (a bounded cache)."""
-        if chosen:
-            wanted = chosen.replace("-", "_").lower()
-            locale = self._lower.get(wanted) or self._lower.get(wanted.split("_")[0])
-            if locale:
-                return locale
+        if chosen and (locale := self.match(chosen)):
+            return locale
         if not accept_language:
             return self.settings.default_locale
         return self._negotiated[accept_language]
+
+    def match(self, tag: str) -> str | None:
+        """The configured locale that ``tag`` names (``th``, ``TH``, ``th-TH`` and ``th_TH``
+        all name ``th``; ``en-US`` names ``en_US`` where that is configured, else ``en``), or
+        ``None``."""
+        if not _LANGUAGE_TAG.fullmatch(tag):
+            return None
+        wanted = tag.replace("-", "_").lower()
+        return self._lower.get(wanted) or self._lower.get(wanted.split("_")[0])
 
     def _negotiate(self, accept_language: str) -> str:
         preferred = parse_accept_language(accept_language)

@@ -106,6 +106,25 @@ def test_locale_choice(chosen: str | None, header: str | None, expected: str) ->
     assert Catalogs(settings()).choose(chosen, header) == expected
 
 
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("th", "th"),
+        ("TH", "th"),
+        ("th-TH", "th"),
+        ("th_TH", "th"),
+        ("en-US", "en"),
+        ("fr", None),
+        ("", None),
+        ("ไทย", None),
+        ("th\r\nSet-Cookie: x=1", None),
+        ("th_TH;q=0.9", None),
+    ],
+)
+def test_a_tag_names_a_configured_locale_or_none(tag: str, expected: str | None) -> None:
+    assert Catalogs(settings()).match(tag) == expected
+
+
 def test_default_locale_is_the_fallback() -> None:
     catalogs = Catalogs(settings(default_locale="en"))
     assert catalogs.choose(None, "de-DE") == "en"

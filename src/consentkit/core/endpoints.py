@@ -203,11 +203,12 @@ class Endpoints:
     def _set_language(self, x: Exchange, body: bytes | None) -> Response:
         settings = self._settings
         query = parse_qs(x.request.query, max_num_fields=20)
-        requested = query.get("locale", [""])[0].replace("-", "_")
-        if requested not in settings.locales:
+        requested = query.get("locale", [""])[0]
+        locale = self._engine.catalogs.match(requested)
+        if locale is None:
             return _error(x, 400, f"unknown locale {requested[:20]!r}")
         cookie = build_set_cookie(
-            settings.language_cookie_name, requested, max_age=settings.max_age, secure=x.secure
+            settings.language_cookie_name, locale, max_age=settings.max_age, secure=x.secure
         )
         location = safe_next(query.get("next", [None])[0], x.request.root_path)
         headers = [

@@ -416,10 +416,23 @@ def test_language_without_next_goes_to_the_root(engine: Engine, exchange: MakeEx
 
 
 @pytest.mark.parametrize(
+    ("query", "stored"),
+    [("locale=en", b"en"), ("locale=th-TH", b"th"), ("locale=TH", b"th"), ("locale=en_US", b"en")],
+)
+def test_language_takes_a_configured_locale_by_any_tag_that_names_it(
+    engine: Engine, exchange: MakeExchange, query: str, stored: bytes
+) -> None:
+    response = engine.answer(exchange("GET", "/_consent/language", query=query), None)
+    assert response.status == 303
+    assert set_cookies(response)[0].startswith(b"consentkit_lang=" + stored + b"; ")
+
+
+@pytest.mark.parametrize(
     ("query", "reason"),
     [
         ("locale=fr", "unknown locale 'fr'"),
-        ("locale=th-TH", "unknown locale 'th_TH'"),
+        ("locale=fr-TH", "unknown locale 'fr-TH'"),
+        ("locale=th_TH%0d%0aSet-Cookie:x=1", "unknown locale 'th_TH\\r\\nSet-Cookie:x='"),
         ("", "unknown locale ''"),
         ("locale=" + "x" * 50, f"unknown locale {'x' * 20!r}"),
     ],
