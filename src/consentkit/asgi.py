@@ -8,9 +8,9 @@ the engine, applies the engine's plan to the response messages, and reads and se
 from __future__ import annotations
 
 import sys
+import types
 from collections.abc import Awaitable, Callable, Generator, MutableMapping
-from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .consent_log import ConsentLog, keep_choice_async
 from .core.endpoints import MAX_BODY, Response
@@ -303,17 +303,16 @@ async def send_response(response: Response, send: Send) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
-class _Done:
-    """An awaitable that is done at once: what the app awaits for a start held back. Its
-    ``__await__`` is C (an empty iterator), so awaiting it costs no Python call."""
-
-    __slots__ = ()
-    if TYPE_CHECKING:
-
-        def __await__(self) -> Generator[None, None, None]: ...
-
-    else:
-        __await__ = staticmethod(partial(iter, ()))
+@types.coroutine
+def _spent() -> Generator[None, None, None]:
+    return
+    yield  # a generator function, made awaitable
 
 
-_HELD: Awaitable[None] = _Done()
+#: What the app awaits for a start held back: an awaitable generator, run to its end once here.
+#: Awaiting an exhausted generator finishes at once, with ``None``, in C (CPython's ``SEND`` of
+#: a generator that has completed), so it costs no Python call and no allocation, and it never
+#: yields to the event loop (asyncio's, Trio's or any other).
+_HELD: Awaitable[None] = _spent()
+for _ in _HELD:  # type: ignore[attr-defined]  # a generator underneath
+    pass
